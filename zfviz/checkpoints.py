@@ -1,0 +1,80 @@
+"""A checkpoint cache keyed by the full training configuration.
+
+Training the quick model takes minutes; every chapter needs it. So the trained weights are kept
+on disk under a name derived from a hash of *everything* that determines them (the training
+configuration and the versions of the data world and of the training code). A file is:
+
+- written atomically (a temporary file in the same folder, then ``os.replace``), so a crash never
+  leaves half a checkpoint under the real name;
+- loaded with ``torch.load(weights_only=True)``, so a cache file cannot run code;
+- checked before use: its format, its key and its configuration must match what was asked for.
+  A corrupt or stale file raises :class:`CheckpointError` with the reason; callers retrain.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import tempfile
+from typing import Any
+
+import torch
+
+FORMAT = 1
+
+
+class CheckpointError(Exception):
+    """A cache file that cannot be used: unreadable, truncated, or for another configuration."""
+
+
+def config_key(config: dict[str, Any]) -> str:
+    """A stable hash of a JSON-able configuration (key order does not matter).
+
+    Example:
+        >>> config_key({"a": 1, "b": [2, 3]}) == config_key({"b": [2, 3], "a": 1})
+        True
+    """
+    canonical = json.dumps(config, sort_keys=True, separators=(",", ":"))
+    return hashlib.sha256(canonical.encode()).hexdigest()
+
+
+def save_checkpoint(path: str, config: dict[str, Any], payload: dict[str, Any]) -> None:
+    """Write ``payload`` (tensors, numbers, strings, lists, dicts) for ``config`` atomically."""
+    folder = os.path.dirname(os.path.abspath(path))
+    os.makedirs(folder, exist_ok=True)
+    record = {"format": FORMAT, "key": config_key(config), "config": config, "payload": payload}
+    fd, tmp = tempfile.mkstemp(dir=folder, prefix=".tmp-", suffix=".pt")
+    try:
+        with os.fdopen(fd, "wb") as f:
+            torch.save(record, f)
+            f.flush()
+            os.fsync(f.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        if os.path.exists(tmp):
+            os.remove(tmp)
+        raise
+
+
+def load_checkpoint(path: str, config: dict[str, Any]) -> dict[str, Any]:
+    """Read the payload saved for ``config`` at ``path``.
+
+    Raises:
+        FileNotFoundError: no file at ``path``.
+        CheckpointError: the file is corrupt, of another format, or for another configuration.
+    """
+    if not os.path.exists(path):
+        raise FileNotFoundError(path)
+    try:
+        record = torch.load(path, map_location="cpu", weights_only=True)
+    except Exception as e:  # truncated zip, garbage bytes, a pickle that is not weights-only...
+        raise CheckpointError(f"{path} is corrupt and cannot be read ({type(e).__name__}: {e})")
+    if not isinstance(record, dict) or record.get("format") != FORMAT:
+        raise CheckpointError(f"{path} is not a zfviz checkpoint of format {FORMAT}")
+    if record.get("key") != config_key(config) or record.get("config") != config:
+        raise CheckpointError(f"{path} was saved for another configuration (stale)")
+    payload = record.get("payload")
+    if not isinstance(payload, dict):
+        raise CheckpointError(f"{path} has no payload")
+    return payload

@@ -1,0 +1,110 @@
+"""Receptive fields: which input pixels a unit of a layer can see.
+
+For a chain of convolutions and poolings every unit of a layer sees a square of the input. Three
+numbers describe all of them: the square's ``size``, the ``stride`` between neighbouring units
+(in input pixels), and ``top_left``, the input coordinate of the first pixel seen by unit 0
+(negative when padding makes it start outside the image). Walking the layers from the input:
+
+    stride_out   = stride_in * s
+    size_out     = size_in + (k - 1) * stride_in
+    top_left_out = top_left_in - p * stride_in
+
+for a layer with kernel ``k``, stride ``s`` and padding ``p``. Element-wise layers (ReLU,
+contrast normalisation, dropout) leave all three unchanged.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from torch import nn
+
+_ELEMENTWISE = (nn.ReLU, nn.LocalResponseNorm, nn.Dropout, nn.Identity, nn.BatchNorm2d)
+
+
+@dataclass(frozen=True)
+class ReceptiveField:
+    """The input square seen by each unit of one layer.
+
+    Example:
+        >>> rf = ReceptiveField(size=7, stride=2, top_left=-1)
+        >>> rf.window(0, 0)
+        (-1, -1, 6, 6)
+        >>> rf.window(0, 0, image_size=224)  # clipped to the image
+        (0, 0, 6, 6)
+    """
+
+    size: int
+    stride: int
+    top_left: int
+
+    def window(self, row: int, col: int, image_size: int | None = None) -> tuple[int, ...]:
+        """``(top, left, bottom, right)`` of unit ``(row, col)``, end-exclusive.
+
+        With ``image_size`` the window is clipped to the image, ready to crop a patch.
+        """
+        top = self.top_left + row * self.stride
+        left = self.top_left + col * self.stride
+        bottom, right = top + self.size, left + self.size
+        if image_size is not None:
+            top, left = max(top, 0), max(left, 0)
+            bottom, right = min(bottom, image_size), min(right, image_size)
+        return (top, left, bottom, right)
+
+
+def _pair(v: int | tuple[int, ...], what: str, name: str) -> int:
+    if isinstance(v, tuple):
+        if len(set(v)) != 1:
+            raise ValueError(f"layer {name!r}: non-square {what} {v} is not supported")
+        v = v[0]
+    return int(v)
+
+
+def feature_layers(model: nn.Module) -> nn.Sequential:
+    """The convolutional part of ``model``: its ``features`` sequence, or the model itself.
+
+    zfviz models and torchvision's AlexNet and VGG keep their convolutional layers in
+    ``model.features``. Anything else must be an ``nn.Sequential`` of supported layers.
+    """
+    features = getattr(model, "features", model)
+    if not isinstance(features, nn.Sequential):
+        raise TypeError(
+            f"expected a model with a `features` nn.Sequential (zfviz ConvNet, torchvision "
+            f"AlexNet/VGG) or an nn.Sequential, got {type(model).__name__}"
+        )
+    return features
+
+
+def receptive_fields(model: nn.Module) -> dict[str, ReceptiveField]:
+    """Receptive field of the output of every layer in the model's feature sequence.
+
+    Raises a ``TypeError`` naming the layer for any module it cannot account for, rather than
+    returning a wrong field.
+
+    Example:
+        >>> from torch import nn
+        >>> net = nn.Sequential(nn.Conv2d(3, 4, 7, stride=2, padding=1), nn.ReLU(),
+        ...                     nn.MaxPool2d(3, stride=2))
+        >>> receptive_fields(net)["2"]
+        ReceptiveField(size=11, stride=4, top_left=-1)
+    """
+    size, stride, top_left = 1, 1, 0
+    fields: dict[str, ReceptiveField] = {}
+    for name, layer in feature_layers(model).named_children():
+        if isinstance(layer, nn.Conv2d | nn.MaxPool2d | nn.AvgPool2d):
+            k = _pair(layer.kernel_size, "kernel", name)
+            s = _pair(layer.stride, "stride", name)
+            p = _pair(layer.padding, "padding", name)
+            d = _pair(getattr(layer, "dilation", 1), "dilation", name)
+            if d != 1:
+                raise TypeError(f"layer {name!r}: dilated layers are not supported")
+            size += (k - 1) * stride
+            top_left -= p * stride
+            stride *= s
+        elif not isinstance(layer, _ELEMENTWISE):
+            raise TypeError(
+                f"layer {name!r} ({type(layer).__name__}) is not a convolution, pooling or "
+                f"element-wise layer; zfviz cannot compute its receptive field"
+            )
+        fields[name] = ReceptiveField(size=size, stride=stride, top_left=top_left)
+    return fields
