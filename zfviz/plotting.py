@@ -1,0 +1,102 @@
+"""Figures in one consistent style: image grids, filter mosaics, training curves.
+
+Every function returns the matplotlib ``Figure`` so a chapter can add a caption or save it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import matplotlib.pyplot as plt
+import numpy as np
+import torch
+from matplotlib.figure import Figure
+
+
+def _grid_shape(n: int, ncols: int | None) -> tuple[int, int]:
+    ncols = ncols or min(n, 10)
+    return (n + ncols - 1) // ncols, ncols
+
+
+def image_grid(
+    images: np.ndarray | Sequence[np.ndarray],
+    titles: Sequence[str] | None = None,
+    ncols: int | None = None,
+    size: float = 1.3,
+    suptitle: str | None = None,
+) -> Figure:
+    """Show uint8 images (N, H, W, 3) in a grid, with optional titles.
+
+    Example:
+        >>> import numpy as np
+        >>> fig = image_grid(np.zeros((4, 8, 8, 3), np.uint8), titles=list("abcd"), ncols=2)
+        >>> len(fig.axes)
+        4
+    """
+    n = len(images)
+    rows, cols = _grid_shape(n, ncols)
+    fig, axes = plt.subplots(rows, cols, figsize=(cols * size, rows * size + 0.3), squeeze=False)
+    for i, ax in enumerate(axes.flat):
+        ax.axis("off")
+        if i < n:
+            ax.imshow(images[i], interpolation="nearest")
+            if titles is not None:
+                ax.set_title(titles[i], fontsize=8)
+    if suptitle:
+        fig.suptitle(suptitle, fontsize=10)
+    fig.tight_layout()
+    return fig
+
+
+def normalise_each(x: np.ndarray) -> np.ndarray:
+    """Stretch every image of a batch (N, H, W, C) to [0, 1] on its own, as the paper's figures
+    show filters and projections (contrast is per image, not comparable across images)."""
+    x = x.astype(np.float32)
+    lo = x.min(axis=(1, 2, 3), keepdims=True)
+    hi = x.max(axis=(1, 2, 3), keepdims=True)
+    return (x - lo) / np.maximum(hi - lo, 1e-12)
+
+
+def filter_mosaic(
+    weight: torch.Tensor, ncols: int = 16, size: float = 0.45, title: str | None = None
+) -> Figure:
+    """Layer-1 filters (out, 3, k, k) as small colour images, each stretched on its own.
+
+    Example:
+        >>> import torch
+        >>> fig = filter_mosaic(torch.randn(8, 3, 7, 7), ncols=4)
+        >>> len(fig.axes)
+        8
+    """
+    w = weight.detach().cpu().numpy().transpose(0, 2, 3, 1)
+    w = normalise_each(w)
+    rows, cols = _grid_shape(len(w), ncols)
+    fig, axes = plt.subplots(rows, cols, figsize=(cols * size, rows * size + 0.3), squeeze=False)
+    for i, ax in enumerate(axes.flat):
+        ax.axis("off")
+        if i < len(w):
+            ax.imshow(w[i], interpolation="nearest")
+    if title:
+        fig.suptitle(title, fontsize=10)
+    fig.tight_layout(pad=0.2)
+    return fig
+
+
+def training_curves(history: Sequence[dict], label: str = "", fig: Figure | None = None) -> Figure:
+    """Loss and accuracy per epoch from a training history (``zfviz.train.TrainResult``)."""
+    if fig is None:
+        fig, _ = plt.subplots(1, 2, figsize=(9, 3.2))
+    ax_loss, ax_acc = fig.axes[:2]
+    epochs = [h["epoch"] for h in history]
+    ax_loss.plot(epochs, [h["train_loss"] for h in history], marker="o", label=label or None)
+    ax_loss.set(xlabel="epoch", ylabel="training loss")
+    ax_acc.plot(epochs, [h["train_acc"] for h in history], marker="o", ls="--",
+                label=f"train {label}".strip())  # fmt: skip
+    ax_acc.plot(epochs, [h["val_acc"] for h in history], marker="o",
+                label=f"validation {label}".strip())  # fmt: skip
+    ax_acc.set(xlabel="epoch", ylabel="top-1 accuracy", ylim=(0, 1))
+    ax_acc.legend(fontsize=8)
+    if label:
+        ax_loss.legend(fontsize=8)
+    fig.tight_layout()
+    return fig

@@ -1,0 +1,118 @@
+"""The architecture table of Fig. 3, computed from a model rather than typed in.
+
+One row per layer of the model's ``features`` and ``classifier`` sequences: what it is, the shape
+of its output, how many parameters it holds, and (for the convolutional part) the receptive field
+of one of its units in input pixels.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import torch
+from torch import nn
+
+from zfviz.hooks import borrowed, model_device
+from zfviz.receptive_field import receptive_fields
+
+
+@dataclass(frozen=True)
+class LayerRow:
+    """One layer of the table.
+
+    Attributes:
+        name: the layer's name in the model (``conv1``, ``pool1``, ``fc6``...).
+        op: a short description (``conv 7x7/2 pad 1``, ``max-pool 3x3/2``...).
+        maps: output channels (feature maps) or units.
+        size: spatial side of the output (``None`` for fully connected layers).
+        params: parameters held by this layer.
+        rf: receptive field side in input pixels (``None`` for fully connected layers).
+        rf_stride: input pixels between neighbouring units (``None`` for fully connected).
+    """
+
+    name: str
+    op: str
+    maps: int
+    size: int | None
+    params: int
+    rf: int | None
+    rf_stride: int | None
+
+
+def _describe(m: nn.Module) -> str:
+    def one(v):
+        return v[0] if isinstance(v, tuple) else v
+
+    if isinstance(m, nn.Conv2d):
+        k, s, p = one(m.kernel_size), one(m.stride), one(m.padding)
+        return f"conv {k}x{k}/{s} pad {p}"
+    if isinstance(m, nn.MaxPool2d):
+        k, s = one(m.kernel_size), one(m.stride)
+        return f"max-pool {k}x{k}/{s}" + (" ceil" if m.ceil_mode else "")
+    if isinstance(m, nn.LocalResponseNorm):
+        return f"contrast norm (LRN, {m.size} maps)"
+    if isinstance(m, nn.ReLU):
+        return "ReLU"
+    if isinstance(m, nn.Dropout):
+        return f"dropout {m.p}"
+    if isinstance(m, nn.Linear):
+        return f"fully connected {m.in_features}->{m.out_features}"
+    return type(m).__name__
+
+
+def layer_table(model: nn.Module, input_size: int | None = None) -> list[LayerRow]:
+    """Rows of the architecture table of ``model`` for a square input of ``input_size`` pixels.
+
+    ``input_size`` defaults to ``model.spec.input_size`` for zfviz models.
+
+    Example:
+        >>> from zfviz.models import zfnet
+        >>> rows = layer_table(zfnet())
+        >>> [r.size for r in rows if r.name.startswith("pool")]
+        [55, 13, 6]
+    """
+    if input_size is None:
+        spec = getattr(model, "spec", None)
+        if spec is None:
+            raise ValueError("pass input_size: the model has no zfviz spec to read it from")
+        input_size = spec.input_size
+    fields = receptive_fields(model)
+    parts = [("features", model.features), ("classifier", getattr(model, "classifier", None))]
+    shapes: dict[str, tuple[int, ...]] = {}
+    with borrowed(model) as hooks:
+        for _, seq in parts:
+            for name, m in seq.named_children() if seq is not None else []:
+                hooks.forward(m, lambda mod, i, o, name=name: shapes.__setitem__(name, o.shape))
+        x = torch.zeros(1, 3, input_size, input_size, device=model_device(model))
+        with torch.no_grad():
+            model(x)
+    rows = []
+    for _, seq in parts:
+        for name, m in seq.named_children() if seq is not None else []:
+            shape = shapes[name]
+            rf = fields.get(name)
+            rows.append(
+                LayerRow(
+                    name=name,
+                    op=_describe(m),
+                    maps=int(shape[1]),
+                    size=int(shape[-1]) if len(shape) == 4 else None,
+                    params=sum(p.numel() for p in m.parameters()),
+                    rf=rf.size if rf else None,
+                    rf_stride=rf.stride if rf else None,
+                )
+            )
+    return rows
+
+
+def to_markdown(rows: list[LayerRow]) -> str:
+    """The table as Markdown, for ``IPython.display.Markdown`` in a chapter."""
+    head = "| layer | operation | maps | size | parameters | receptive field | stride |"
+    lines = [head, "|---|---|---:|---:|---:|---:|---:|"]
+    for r in rows:
+        size = f"{r.size}x{r.size}" if r.size else ""
+        rf = f"{r.rf}x{r.rf}" if r.rf else ""
+        lines.append(
+            f"| {r.name} | {r.op} | {r.maps} | {size} | {r.params:,} | {rf} | {r.rf_stride or ''} |"
+        )
+    return "\n".join(lines)
