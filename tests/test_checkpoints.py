@@ -1,4 +1,5 @@
 import os
+import pickle
 
 import pytest
 import torch
@@ -28,7 +29,7 @@ def test_save_leaves_no_temporary_files(tmp_path):
 def test_failed_save_keeps_the_previous_file_intact(tmp_path):
     path = str(tmp_path / "m.pt")
     save_checkpoint(path, CONFIG, {"w": torch.ones(2)})
-    with pytest.raises(Exception):
+    with pytest.raises(pickle.PicklingError):
         save_checkpoint(path, CONFIG, {"w": lambda: None})  # not serialisable
     assert torch.equal(load_checkpoint(path, CONFIG)["w"], torch.ones(2))
     assert os.listdir(tmp_path) == ["m.pt"]

@@ -69,7 +69,8 @@ def load_checkpoint(path: str, config: dict[str, Any]) -> dict[str, Any]:
     try:
         record = torch.load(path, map_location="cpu", weights_only=True)
     except Exception as e:  # truncated zip, garbage bytes, a pickle that is not weights-only...
-        raise CheckpointError(f"{path} is corrupt and cannot be read ({type(e).__name__}: {e})")
+        reason = f"{type(e).__name__}: {e}"
+        raise CheckpointError(f"{path} is corrupt and cannot be read ({reason})") from e
     if not isinstance(record, dict) or record.get("format") != FORMAT:
         raise CheckpointError(f"{path} is not a zfviz checkpoint of format {FORMAT}")
     if record.get("key") != config_key(config) or record.get("config") != config:

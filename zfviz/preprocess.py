@@ -111,5 +111,6 @@ class Preprocess:
 
     def to_pixels(self, x: torch.Tensor) -> np.ndarray:
         """Undo :meth:`__call__` for display: (N, 3, s, s) inputs back to uint8 (N, s, s, 3)."""
-        x = x.detach().cpu().numpy().transpose(0, 2, 3, 1) * self.scale + self._mean_for(x.shape[-1])
+        mean = self._mean_for(x.shape[-1])
+        x = x.detach().cpu().numpy().transpose(0, 2, 3, 1) * self.scale + mean
         return np.clip(np.rint(x), 0, 255).astype(np.uint8)

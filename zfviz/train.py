@@ -336,7 +336,7 @@ def train(config: TrainConfig, progress: bool = True) -> TrainResult:
             "conv1_rms": filter_rms(net.features.conv1).tolist(),
         }
         history.append(record)
-        bar.set_postfix(epoch=epoch, loss=f"{record['train_loss']:.3f}", val=f"{record['val_acc']:.3f}")
+        bar.set_postfix(loss=f"{record['train_loss']:.3f}", val=f"{record['val_acc']:.3f}")
         if epoch in config.snapshot_epochs:
             snapshots[epoch] = {k: v.detach().clone() for k, v in net.state_dict().items()}
     bar.close()
