@@ -1,5 +1,4 @@
 import os
-import pickle
 
 import pytest
 import torch
@@ -26,11 +25,18 @@ def test_save_leaves_no_temporary_files(tmp_path):
     assert os.listdir(tmp_path) == ["m.pt"]
 
 
-def test_failed_save_keeps_the_previous_file_intact(tmp_path):
+def test_failed_save_keeps_the_previous_file_intact(tmp_path, monkeypatch):
     path = str(tmp_path / "m.pt")
     save_checkpoint(path, CONFIG, {"w": torch.ones(2)})
-    with pytest.raises(pickle.PicklingError):
-        save_checkpoint(path, CONFIG, {"w": lambda: None})  # not serialisable
+
+    def crash_mid_write(obj, f):
+        f.write(b"half a checkpoint")
+        raise OSError("disk full")
+
+    monkeypatch.setattr(torch, "save", crash_mid_write)
+    with pytest.raises(OSError, match="disk full"):
+        save_checkpoint(path, CONFIG, {"w": torch.zeros(2)})
+    monkeypatch.undo()
     assert torch.equal(load_checkpoint(path, CONFIG)["w"], torch.ones(2))
     assert os.listdir(tmp_path) == ["m.pt"]
 
