@@ -272,11 +272,11 @@ def _load_data(config: TrainConfig):
     return train, val
 
 
-def train(config: TrainConfig, progress: bool = True) -> TrainResult:
+def train(config: TrainConfig, progress: bool = True, device: str = "cpu") -> TrainResult:
     """Train the network ``config`` describes on the embedded world, from scratch.
 
     Deterministic for a given configuration on a given machine. Prefer :func:`trained_model`,
-    which caches the result.
+    which caches the result. The returned model is on the CPU whatever ``device`` trained it.
 
     Example:
         >>> result = train(TrainConfig(epochs=1, train_per_class=8, val_per_class=2,
@@ -286,10 +286,10 @@ def train(config: TrainConfig, progress: bool = True) -> TrainResult:
     """
     train_set, val_set = _load_data(config)
     pre = Preprocess.fit(train_set.images, config.image_size, scale=config.input_scale)
-    val_x = pre(val_set.images)
-    val_y = torch.from_numpy(val_set.labels)
-    train_y = torch.from_numpy(train_set.labels)
-    net = build_model(config, num_classes=len(train_set.classes))
+    val_x = pre(val_set.images).to(device)
+    val_y = torch.from_numpy(val_set.labels).to(device)
+    train_y = torch.from_numpy(train_set.labels).to(device)
+    net = build_model(config, num_classes=len(train_set.classes)).to(device)
 
     opt = torch.optim.SGD(
         net.parameters(), lr=config.lr, momentum=config.momentum, weight_decay=config.weight_decay
@@ -314,6 +314,7 @@ def train(config: TrainConfig, progress: bool = True) -> TrainResult:
         for b in range(steps):
             idx = order[b * config.batch_size : (b + 1) * config.batch_size]
             x = torch.cat([pre(train_set.images[i : i + 1], *crops[which[i]]) for i in idx])
+            x = x.to(device, non_blocking=True)
             y = train_y[idx]
             logits = net(x)
             loss = nn.functional.cross_entropy(logits, y)
@@ -322,7 +323,7 @@ def train(config: TrainConfig, progress: bool = True) -> TrainResult:
             opt.step()
             if renorm is not None:
                 clipped += renorm()
-            loss_sum += float(loss) * len(idx)
+            loss_sum += float(loss.detach()) * len(idx)
             correct += int((logits.argmax(1) == y).sum())
             bar.update()
         record = {
@@ -333,14 +334,14 @@ def train(config: TrainConfig, progress: bool = True) -> TrainResult:
             "val_acc": evaluate(net, val_x, val_y),
             "seconds": time.perf_counter() - start,
             "clipped": clipped,
-            "conv1_rms": filter_rms(net.features.conv1).tolist(),
+            "conv1_rms": filter_rms(net.features.conv1).cpu().tolist(),
         }
         history.append(record)
         bar.set_postfix(loss=f"{record['train_loss']:.3f}", val=f"{record['val_acc']:.3f}")
         if epoch in config.snapshot_epochs:
-            snapshots[epoch] = {k: v.detach().clone() for k, v in net.state_dict().items()}
+            snapshots[epoch] = {k: v.detach().cpu().clone() for k, v in net.state_dict().items()}
     bar.close()
-    net.eval()
+    net.cpu().eval()
     return TrainResult(net, pre, history, snapshots, config, tuple(train_set.classes))
 
 
@@ -372,7 +373,9 @@ def _from_payload(config: TrainConfig, payload: dict[str, Any]) -> TrainResult:
     return TrainResult(net.eval(), pre, history, snapshots, config, classes, from_cache=True)
 
 
-def trained_model(config: TrainConfig, cache: bool = True, progress: bool = True) -> TrainResult:
+def trained_model(
+    config: TrainConfig, cache: bool = True, progress: bool = True, device: str = "cpu"
+) -> TrainResult:
     """The network ``config`` describes, trained: from the checkpoint cache when it is there.
 
     A cache file that is corrupt or was written for another configuration is reported with a
@@ -390,7 +393,7 @@ def trained_model(config: TrainConfig, cache: bool = True, progress: bool = True
             return _from_payload(config, checkpoints.load_checkpoint(path, config.as_dict()))
         except checkpoints.CheckpointError as e:
             warnings.warn(f"ignoring cached checkpoint: {e}; retraining", stacklevel=2)
-    result = train(config, progress=progress)
+    result = train(config, progress=progress, device=device)
     if cache:
         checkpoints.save_checkpoint(path, config.as_dict(), _to_payload(result))
     return result
