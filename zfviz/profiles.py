@@ -41,7 +41,7 @@ class Profile:
     Example:
         >>> p = get_profile("quick")
         >>> p.image_size, p.pretrained
-        (112, None)
+        (96, None)
     """
 
     name: str
@@ -74,7 +74,7 @@ def default_device() -> str:
 PROFILES: dict[str, Profile] = {
     "quick": Profile(
         name="quick",
-        image_size=112,
+        image_size=96,
         width=0.25,
         fc_units=512,
         num_classes=10,
