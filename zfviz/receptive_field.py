@@ -41,7 +41,9 @@ class ReceptiveField:
     def window(self, row: int, col: int, image_size: int | None = None) -> tuple[int, ...]:
         """``(top, left, bottom, right)`` of unit ``(row, col)``, end-exclusive.
 
-        With ``image_size`` the window is clipped to the image, ready to crop a patch.
+        With ``image_size`` the window is clipped to the image, ready to crop a patch. (Near the
+        bottom and right edges the unit may see a little less than this: a strided layer whose
+        windows do not tile its input exactly never looks at the last rows and columns.)
         """
         top = self.top_left + row * self.stride
         left = self.top_left + col * self.stride
