@@ -50,6 +50,8 @@ __all__ = [
     "Selection",
     "Projection",
     "walk",
+    "resolve_layer",
+    "activations",
     "unpool",
     "project",
     "project_maps",
@@ -285,6 +287,41 @@ def _resolve_layer(model: nn.Module, steps: list[tuple[str, nn.Module]], layer: 
             f"{', '.join(names)}{hint}"
         )
     return name
+
+
+def resolve_layer(model: nn.Module, layer: str | int) -> str:
+    """The name in ``model.features`` that ``layer`` means, as :func:`project` reads it.
+
+    Raises ``KeyError`` listing the choices for an unknown layer.
+
+    Example:
+        >>> from zfviz.models import zfnet
+        >>> resolve_layer(zfnet(width=0.1, input_size=64), 5)
+        'pool5'
+    """
+    return _resolve_layer(model, walk(model), layer)
+
+
+def activations(model: nn.Module, images: torch.Tensor, layer: str | int) -> torch.Tensor:
+    """The maps of ``layer`` for ``images``: ``features`` run forward up to that layer only.
+
+    The same forward pass as :func:`project` (no hooks fire, no in-place step), in eval mode and
+    without gradients; the model is given back unchanged.
+
+    Example:
+        >>> net = nn.Sequential(nn.Conv2d(3, 4, 3), nn.ReLU(), nn.MaxPool2d(2))
+        >>> activations(net, torch.zeros(2, 3, 8, 8), "1").shape
+        torch.Size([2, 4, 6, 6])
+    """
+    steps = walk(model)
+    name = _resolve_layer(model, steps, layer)
+    with torch.no_grad(), borrowed(model):
+        x = _checked_images(model, steps, images)
+        for step_name, module in steps:
+            x = _run(module, x)
+            if step_name == name:
+                break
+    return x
 
 
 def _checked_images(
