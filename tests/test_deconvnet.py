@@ -15,6 +15,7 @@ from zfviz.deconvnet import (
     deconv_to_image,
     project,
     project_maps,
+    subpixel_conv_transpose,
     unpool,
     walk,
 )
@@ -128,6 +129,32 @@ LAYERS = [
     (_vgg_like, "4"),
     (_vgg_like, "8"),
 ]
+
+
+@settings(max_examples=60, deadline=None, derandomize=True)
+@given(
+    kernel=st.integers(1, 11),
+    stride=st.integers(1, 4),
+    pad=st.integers(0, 5),
+    height=st.integers(1, 9),
+    width=st.integers(1, 9),
+    extra=st.integers(0, 3),
+    seed=st.integers(0, 2**16),
+)
+def test_subpixel_transposed_convolution_equals_conv_transpose2d(
+    kernel, stride, pad, height, width, extra, seed
+):
+    extra = extra % stride  # output_padding must be smaller than the stride
+    out_h = (height - 1) * stride - 2 * pad + kernel + extra
+    out_w = (width - 1) * stride - 2 * pad + kernel + extra
+    if out_h < 1 or out_w < 1:
+        return
+    generator = torch.Generator().manual_seed(seed)
+    x = torch.randn(2, 5, height, width, generator=generator, dtype=torch.float64)
+    weight = torch.randn(5, 3, kernel, kernel, generator=generator, dtype=torch.float64)
+    expected = F.conv_transpose2d(x, weight, None, stride, pad, extra)
+    got = subpixel_conv_transpose(x, weight, stride, (pad, pad), (out_h, out_w))
+    torch.testing.assert_close(got, expected)
 
 
 @pytest.mark.parametrize("rule", RULES)
