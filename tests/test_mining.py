@@ -7,8 +7,10 @@ from zfviz.deconvnet import Selection, project
 from zfviz.mining import (
     GREY,
     TopActivations,
+    crop_projections,
     patch_coverage,
     project_top,
+    projection_parts,
     top_activations,
     top_patches,
 )
@@ -255,6 +257,40 @@ def test_patches_of_fields_larger_than_the_image_are_image_sized_and_centred():
     # the 10-pixel square centred like the field starts at -5 + 4 + (15 - 10) // 2 = 1
     np.testing.assert_array_equal(patch[:9, :9], pixels[0, 1:, 1:])
     assert (patch[9] == GREY).all() and (patch[:, 9] == GREY).all()
+
+
+def test_cropped_projections_line_up_with_the_patches():
+    rf = ReceptiveField(size=5, stride=2, top_left=-2)
+    top = _hand_top(rows=[0, 2], cols=[3, 1], images=[0, 0])
+    pixels = np.random.default_rng(1).integers(0, 256, (1, 10, 10, 3), dtype=np.uint8)
+    as_projections = np.stack([pixels[0], pixels[0]])[None].astype(np.float32) / 255.0
+    crops = crop_projections(as_projections, top, [0], rf)
+    patches = top_patches(pixels, top, [0], rf)
+    inside = patches != GREY
+    np.testing.assert_allclose(crops[inside], patches[inside] / 255.0)
+    assert (crops[~inside & (patches == GREY)] >= 0).all()
+    assert (crops[0, 0, :2] == 0.5).all()  # outside the image: the grey of a zero projection
+
+
+def test_crop_projections_rejects_a_shape_that_does_not_match_the_channels():
+    top = _hand_top(rows=[0], cols=[0], images=[0])
+    with pytest.raises(ValueError, match=r"expected projections of shape \(2, 1, H, W, C\)"):
+        crop_projections(np.zeros((1, 1, 8, 8, 3)), top, [0, 0], ReceptiveField(3, 1, 0))
+
+
+def test_projection_parts_counts_parts_holding_enough_energy():
+    top = _hand_top(rows=[0, 0], cols=[0, 0], images=[0, 1])
+    masks = np.zeros((2, 4, 4), np.uint8)
+    masks[:, 0, :2], masks[:, 1, :2], masks[:, 3, 3] = 1, 2, 3
+    energy = torch.zeros(1, 2, 3, 4, 4)
+    energy[0, 0, 0, 0, 0] = 6.0  # part 1: 60%
+    energy[0, 0, 1, 1, 1] = -3.0  # part 2: 30% (absolute value counts)
+    energy[0, 0, 2, 2, 2] = 0.6  # background: 6%
+    energy[0, 0, 0, 3, 3] = 0.4  # part 3: 4%, under the 5% threshold
+    shares = projection_parts(energy, top, masks)
+    assert shares["on_object"][0, 0] == pytest.approx(0.94)
+    assert shares["parts"][0, 0] == 2
+    assert np.isnan(shares["on_object"][0, 1])  # an all-zero projection measures nothing
 
 
 def test_missing_entries_give_grey_patches():

@@ -36,7 +36,9 @@ __all__ = [
     "top_activations",
     "project_top",
     "top_patches",
+    "crop_projections",
     "patch_coverage",
+    "projection_parts",
     "GREY",
 ]
 
@@ -419,16 +421,68 @@ def top_patches(
     for slot, c in enumerate(channels):
         for rank in range(top.k):
             image = int(top.images[c, rank])
-            if image < 0:
-                continue
-            y0, x0 = _window(rf, int(top.rows[c, rank]), int(top.cols[c, rank]), side)
-            # the part of the square inside the image, in image and in patch coordinates
-            t, left = max(y0, 0), max(x0, 0)
-            b, r = min(y0 + side, height), min(x0 + side, width)
-            if b > t and r > left:
-                out[slot, rank, t - y0 : b - y0, left - x0 : r - x0] = images_uint8[
-                    image, t:b, left:r
-                ]
+            if image >= 0:
+                _crop_into(out[slot, rank], images_uint8[image], rf, top, c, rank)
+    return out
+
+
+def _crop_into(
+    out: np.ndarray, image: np.ndarray, rf: ReceptiveField, top: TopActivations, c: int, rank: int
+) -> None:
+    """Copy the part of ``image`` under entry ``(c, rank)``'s square window into ``out``."""
+    height, width = image.shape[:2]
+    side = out.shape[0]
+    y0, x0 = _window(rf, int(top.rows[c, rank]), int(top.cols[c, rank]), side)
+    # the part of the square inside the image, in image and in patch coordinates
+    t, left = max(y0, 0), max(x0, 0)
+    b, r = min(y0 + side, height), min(x0 + side, width)
+    if b > t and r > left:
+        out[t - y0 : b - y0, left - x0 : r - x0] = image[t:b, left:r]
+
+
+def crop_projections(
+    projections: np.ndarray,
+    top: TopActivations,
+    channels: Sequence[int],
+    rf: ReceptiveField,
+    fill: float = 0.5,
+) -> np.ndarray:
+    """Projections cropped to the same windows as :func:`top_patches`, to show side by side.
+
+    Args:
+        projections: ``(len(channels), k, H, W, C)`` images of the projections, in the order of
+            ``channels`` and ranks (e.g. :func:`project_top`'s output passed through
+            :func:`zfviz.deconvnet.deconv_to_image`).
+        top, channels, rf: as for :func:`top_patches`.
+        fill: the value outside the image (0.5: the grey that :func:`deconv_to_image` gives 0).
+
+    Returns:
+        ``(len(channels), k, P, P, C)`` with ``P = min(rf.size, H, W)``, same dtype.
+
+    Example:
+        >>> from zfviz.receptive_field import receptive_fields
+        >>> _ = torch.manual_seed(0)
+        >>> net = nn.Sequential(nn.Conv2d(3, 4, 3), nn.ReLU(), nn.MaxPool2d(2))
+        >>> top = top_activations(net, torch.randn(6, 3, 10, 10), "2", k=2, progress=False)
+        >>> crop_projections(np.zeros((1, 2, 10, 10, 3)), top, [1],
+        ...                  receptive_fields(net)["2"]).shape
+        (1, 2, 4, 4, 3)
+    """
+    channels = _channels(top, channels)
+    projections = np.asarray(projections)
+    if projections.ndim != 5 or projections.shape[:2] != (len(channels), top.k):
+        raise ValueError(
+            f"expected projections of shape ({len(channels)}, {top.k}, H, W, C) for "
+            f"{len(channels)} maps, got {projections.shape}"
+        )
+    height, width = projections.shape[2:4]
+    side = _patch_side(rf, height, width)
+    shape = (len(channels), top.k, side, side, projections.shape[-1])
+    out = np.full(shape, fill, dtype=projections.dtype)
+    for slot, c in enumerate(channels):
+        for rank in range(top.k):
+            if int(top.images[c, rank]) >= 0:
+                _crop_into(out[slot, rank], projections[slot, rank], rf, top, c, rank)
     return out
 
 
@@ -529,3 +583,66 @@ def patch_coverage(
         "object_share": mean(object_share),
         "parts": mean(parts),
     }
+
+
+def projection_parts(
+    projections: torch.Tensor,
+    top: TopActivations,
+    masks: np.ndarray,
+    channels: Sequence[int] | None = None,
+    min_share: float = 0.05,
+) -> dict[str, np.ndarray]:
+    """Where each top activation's projection puts its energy: on the object, on how many parts.
+
+    The projection says which pixels of its window drive a unit; the window alone only says
+    what it could see. The energy of a projection is ``|pixels|`` summed over colour channels.
+
+    Args:
+        projections: ``(len(channels), k, C, H, W)`` from :func:`project_top`.
+        top: the activations they project.
+        masks: ``(N, H, W)`` part-id maps of the data set (0 = background), at network input
+            size.
+        channels: the maps ``projections`` holds, in order; default all.
+        min_share: a part counts when it holds at least this share of the energy.
+
+    Returns:
+        ``{"on_object": (M, k), "parts": (M, k)}``: the share of energy on object pixels (any
+        part) and the number of parts holding at least ``min_share`` of it; NaN for missing
+        entries and all-zero projections.
+
+    Example:
+        >>> top = TopActivations("x", torch.tensor([[1.0]]), torch.tensor([[0]]),
+        ...                      torch.tensor([[0]]), torch.tensor([[0]]))
+        >>> masks = np.array([[[1, 2], [0, 0]]], np.uint8)
+        >>> pixels = torch.tensor([[1.0, 1.0], [2.0, 0.0]]).expand(1, 1, 3, 2, 2)
+        >>> shares = projection_parts(pixels, top, masks)
+        >>> float(shares["on_object"][0, 0]), float(shares["parts"][0, 0])
+        (0.5, 2.0)
+    """
+    channels = _channels(top, channels)
+    if projections.dim() != 5 or tuple(projections.shape[:2]) != (len(channels), top.k):
+        raise ValueError(
+            f"expected projections of shape ({len(channels)}, {top.k}, C, H, W), "
+            f"got {tuple(projections.shape)}"
+        )
+    masks = np.asarray(masks)
+    if masks.ndim != 3 or masks.shape[1:] != tuple(projections.shape[-2:]):
+        raise ValueError(
+            f"expected masks of shape (N, {projections.shape[-2]}, {projections.shape[-1]}), "
+            f"got {masks.shape}"
+        )
+    energy = projections.abs().sum(dim=2).double().numpy()  # (M, k, H, W)
+    index = top.images[channels].numpy()
+    on_object = np.full(index.shape, np.nan)
+    parts = np.full(index.shape, np.nan)
+    for slot in range(len(channels)):
+        for rank in range(top.k):
+            image, e = index[slot, rank], energy[slot, rank]
+            total = e.sum()
+            if image < 0 or total <= 0:
+                continue
+            ids = masks[image].astype(np.int64)
+            per_part = np.bincount(ids.ravel(), weights=e.ravel()) / total
+            on_object[slot, rank] = 1.0 - per_part[0]
+            parts[slot, rank] = float((per_part[1:] >= min_share).sum())
+    return {"on_object": on_object, "parts": parts}

@@ -100,3 +100,38 @@ def training_curves(history: Sequence[dict], label: str = "", fig: Figure | None
         ax_loss.legend(fontsize=8)
     fig.tight_layout()
     return fig
+
+
+def mosaic(images: np.ndarray, ncols: int = 3, gap: int = 1, fill: float = 1.0) -> np.ndarray:
+    """Tile images ``(N, H, W, C)`` into one image, ``ncols`` per row, ``gap`` pixels apart.
+
+    Example:
+        >>> mosaic(np.zeros((9, 4, 4, 3)), ncols=3).shape
+        (14, 14, 3)
+    """
+    images = np.asarray(images)
+    n, h, w, c = images.shape
+    rows = (n + ncols - 1) // ncols
+    out = np.full((rows * (h + gap) - gap, ncols * (w + gap) - gap, c), fill, images.dtype)
+    for i, image in enumerate(images):
+        r, q = divmod(i, ncols)
+        out[r * (h + gap) : r * (h + gap) + h, q * (w + gap) : q * (w + gap) + w] = image
+    return out
+
+
+def top_panel(projections: np.ndarray, patches: np.ndarray, ncols: int = 3) -> np.ndarray:
+    """One feature map as the paper's Fig. 2 shows it: its top-k projections (left) beside the
+    image patches that produced them (right), as one float image in [0, 1].
+
+    Args:
+        projections: ``(k, P, P, 3)`` floats in [0, 1] (see ``zfviz.mining.crop_projections``).
+        patches: ``(k, P, P, 3)`` uint8 (see ``zfviz.mining.top_patches``).
+
+    Example:
+        >>> top_panel(np.zeros((9, 5, 5, 3)), np.zeros((9, 5, 5, 3), np.uint8)).shape
+        (17, 36, 3)
+    """
+    left = mosaic(np.asarray(projections, np.float32), ncols)
+    right = mosaic(np.asarray(patches, np.float32) / 255.0, ncols)
+    spacer = np.ones((left.shape[0], max(2, left.shape[1] // 20), 3), np.float32)
+    return np.concatenate([left, spacer, right], axis=1)
