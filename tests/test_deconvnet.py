@@ -445,3 +445,22 @@ def test_torchvision_vgg11_layout_projection_matches_backprop(rule):
     g = backprop_projection(model, x, "15", p.selections, rule=rule)
     _assert_close(p.pixels, p.values.view(-1, 1, 1, 1) * g)
     torch.testing.assert_close(model.features(x.clone()), before)
+
+
+def test_deconv_to_image_percentile_clips_the_extremes_and_brightens_the_rest():
+    pixels = torch.cat([torch.full((99,), 1.0), torch.tensor([100.0])]).view(1, 1, 1, 100)
+    faint = deconv_to_image(pixels)[0, 0, :99, 0]
+    bright = deconv_to_image(pixels, percentile=98.0)[0, 0, :, 0]
+    assert np.allclose(faint, 0.505) and np.allclose(bright[:99], 1.0) and bright[99] == 1.0
+
+
+def test_deconv_to_image_rejects_a_percentile_outside_0_to_100():
+    with pytest.raises(ValueError, match="percentile must be in"):
+        deconv_to_image(torch.ones(1, 3, 2, 2), percentile=0.0)
+
+
+def test_deconv_to_image_percentile_ignores_the_zeros_around_a_small_projection():
+    small = torch.zeros(1, 1, 10, 10)
+    small[0, 0, 0, :4] = torch.tensor([1.0, 2.0, 3.0, 4.0])
+    assert deconv_to_image(small, percentile=99.0)[0, 0, 3, 0] == 1.0
+    assert deconv_to_image(small, percentile=99.0)[0, 0, 0, 0] == pytest.approx(0.625)

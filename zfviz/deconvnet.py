@@ -624,11 +624,15 @@ def backprop_projection(
     return pixels
 
 
-def deconv_to_image(pixels: torch.Tensor) -> np.ndarray:
+def deconv_to_image(pixels: torch.Tensor, percentile: float = 100.0) -> np.ndarray:
     """Projections ``(S, C, H, W)`` as images ``(S, H, W, C)`` in [0, 1], ready to plot.
 
     Each projection is stretched on its own, symmetrically around zero: 0.5 is zero, and the
-    largest absolute value reaches 0 or 1. An all-zero projection is plain grey.
+    ``percentile``-th percentile of its non-zero absolute values (nearest rank) reaches 0 or 1;
+    larger values are clipped. The default, 100, maps the largest value to the ends; a lower
+    one such as 99.5 keeps a few extreme pixels from making the rest of a projection look
+    faint. Zeros do not count, so a projection confined to a small receptive field is
+    stretched like a large one. An all-zero projection is plain grey.
 
     Example:
         >>> img = deconv_to_image(torch.tensor([[[[-2.0, 0.0, 1.0]]]]))
@@ -638,6 +642,16 @@ def deconv_to_image(pixels: torch.Tensor) -> np.ndarray:
     if not isinstance(pixels, torch.Tensor) or pixels.dim() != 4:
         shape = tuple(pixels.shape) if isinstance(pixels, torch.Tensor) else type(pixels)
         raise ValueError(f"expected projections of shape (S, C, H, W), got {shape}")
+    if not 0.0 < percentile <= 100.0:
+        raise ValueError(f"percentile must be in (0, 100], got {percentile!r}")
     x = pixels.detach().float().cpu()
-    scale = x.abs().amax(dim=(1, 2, 3), keepdim=True).clamp(min=torch.finfo(x.dtype).tiny)
-    return (0.5 + 0.5 * x / scale).permute(0, 2, 3, 1).numpy()
+    magnitude = x.abs().flatten(1)
+    if percentile == 100.0:
+        scale = magnitude.amax(dim=1)
+    else:
+        ordered = magnitude.sort(dim=1, descending=True).values
+        nonzero = (magnitude > 0).sum(dim=1)
+        rank = ((1.0 - percentile / 100.0) * (nonzero - 1).clamp(min=0)).floor().long()
+        scale = ordered.gather(1, rank[:, None])[:, 0]
+    scale = scale.clamp(min=torch.finfo(x.dtype).tiny).view(-1, 1, 1, 1)
+    return (0.5 + 0.5 * x / scale).clamp(0.0, 1.0).permute(0, 2, 3, 1).numpy()

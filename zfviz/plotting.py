@@ -35,7 +35,9 @@ def image_grid(
     """
     n = len(images)
     rows, cols = _grid_shape(n, ncols)
-    fig, axes = plt.subplots(rows, cols, figsize=(cols * size, rows * size + 0.3), squeeze=False)
+    aspect = images[0].shape[0] / images[0].shape[1]  # cells as tall as the images, no gaps
+    height = rows * size * aspect + (0.3 if titles is not None else 0.0) * rows + 0.2
+    fig, axes = plt.subplots(rows, cols, figsize=(cols * size, height), squeeze=False)
     for i, ax in enumerate(axes.flat):
         ax.axis("off")
         if i < n:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+import numpy as np
 import torch
 from torch import nn
 
@@ -115,4 +116,27 @@ def to_markdown(rows: list[LayerRow]) -> str:
         lines.append(
             f"| {r.name} | {r.op} | {r.maps} | {size} | {r.params:,} | {rf} | {r.rf_stride or ''} |"
         )
+    return "\n".join(lines)
+
+
+def markdown_table(rows: list[dict[str, object]], digits: int = 3) -> str:
+    """Rows of equal keys as a Markdown table; floats rounded to ``digits`` decimals.
+
+    Example:
+        >>> print(markdown_table([{"layer": 1, "share": 0.12345}]))
+        | layer | share |
+        |---:|---:|
+        | 1 | 0.123 |
+    """
+    if not rows:
+        raise ValueError("markdown_table needs at least one row")
+    keys = list(rows[0])
+
+    def cell(value: object) -> str:
+        if isinstance(value, float | np.floating):
+            return f"{value:.{digits}f}"
+        return str(value)
+
+    lines = ["| " + " | ".join(keys) + " |", "|" + "---:|" * len(keys)]
+    lines += ["| " + " | ".join(cell(row[k]) for k in keys) + " |" for row in rows]
     return "\n".join(lines)
