@@ -12,6 +12,8 @@ import numpy as np
 import torch
 from matplotlib.figure import Figure
 
+from zfviz.occlusion import OcclusionMaps
+
 
 def _grid_shape(n: int, ncols: int | None) -> tuple[int, int]:
     ncols = ncols or min(n, 10)
@@ -137,3 +139,73 @@ def top_panel(projections: np.ndarray, patches: np.ndarray, ncols: int = 3) -> n
     right = mosaic(np.asarray(patches, np.float32) / 255.0, ncols)
     spacer = np.ones((left.shape[0], max(2, left.shape[1] // 20), 3), np.float32)
     return np.concatenate([left, spacer, right], axis=1)
+
+
+def occlusion_figure(
+    maps: OcclusionMaps,
+    image: np.ndarray,
+    class_names: Sequence[str],
+    title: str | None = None,
+) -> Figure:
+    """The paper's Fig. 7 for one image: (a) the image with the occluder where it hurts most,
+    (b) the tracked layer-5 map's total activation, (c) its projection, (d) the probability of
+    the correct class and (e) the most probable class, each as a map over occluder positions.
+
+    Args:
+        maps: from :func:`zfviz.occlusion.occlusion`.
+        image: the image as the network saw it, ``(H, W, 3)`` uint8.
+        class_names: names of the model's classes.
+        title: a title for the whole figure.
+    """
+    from matplotlib.colors import BoundaryNorm, ListedColormap
+    from matplotlib.patches import Rectangle
+
+    from zfviz.deconvnet import deconv_to_image
+
+    height, width = image.shape[:2]
+    extent = _occlusion_extent(maps)
+    panels = 5 if maps.projection is not None else 4
+    fig, axes = plt.subplots(1, panels, figsize=(2.5 * panels, 2.8))
+    ax = axes[0]
+    ax.imshow(image)
+    drop = maps.clean_probability - maps.probability.numpy()
+    i, j = np.unravel_index(int(drop.argmax()), drop.shape)
+    ax.add_patch(Rectangle((maps.cols[j] - 0.5, maps.rows[i] - 0.5), maps.size, maps.size,
+                           facecolor="grey", edgecolor="white", lw=1))  # fmt: skip
+    ax.set_title(f"(a) {class_names[maps.label]}, p={maps.clean_probability:.2f}", fontsize=8)
+    ax = axes[1]
+    shown = ax.imshow(maps.feature.numpy(), extent=extent, cmap="viridis")
+    ax.set_title(f"(b) total of {maps.layer} map {maps.channel}", fontsize=8)
+    fig.colorbar(shown, ax=ax, fraction=0.046, pad=0.03)
+    k = 2
+    if maps.projection is not None:
+        axes[k].imshow(deconv_to_image(maps.projection[None], percentile=99.5)[0])
+        axes[k].set_title(f"(c) map {maps.channel} projected", fontsize=8)
+        k += 1
+    ax = axes[k]
+    shown = ax.imshow(maps.probability.numpy(), extent=extent, cmap="magma", vmin=0, vmax=1)
+    ax.set_title(f"(d) p({class_names[maps.label]})", fontsize=8)
+    fig.colorbar(shown, ax=ax, fraction=0.046, pad=0.03)
+    ax = axes[k + 1]
+    n = len(class_names)
+    cmap = ListedColormap(plt.get_cmap("tab20")(np.arange(n) % 20))
+    shown = ax.imshow(maps.predicted.numpy(), extent=extent, cmap=cmap,
+                      norm=BoundaryNorm(np.arange(n + 1) - 0.5, n))  # fmt: skip
+    ax.set_title("(e) most probable class", fontsize=8)
+    used = sorted(set(maps.predicted.flatten().tolist()))
+    bar = fig.colorbar(shown, ax=ax, fraction=0.046, pad=0.03, ticks=used)
+    bar.ax.set_yticklabels([class_names[c] for c in used], fontsize=6)
+    for ax in axes:
+        ax.set(xlim=(-0.5, width - 0.5), ylim=(height - 0.5, -0.5), xticks=[], yticks=[])
+    if title:
+        fig.suptitle(title, fontsize=9)
+    fig.tight_layout()
+    return fig
+
+
+def _occlusion_extent(maps: OcclusionMaps) -> tuple[float, float, float, float]:
+    """Place each map value at its occluder's centre, in image pixels (left, right, bottom, top)."""
+    cy, cx = maps.centres()
+    step_x = (cx[1] - cx[0]) if len(cx) > 1 else maps.size
+    step_y = (cy[1] - cy[0]) if len(cy) > 1 else maps.size
+    return (cx[0] - step_x / 2, cx[-1] + step_x / 2, cy[-1] + step_y / 2, cy[0] - step_y / 2)
