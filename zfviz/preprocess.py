@@ -114,3 +114,42 @@ class Preprocess:
         mean = self._mean_for(x.shape[-1])
         x = x.detach().cpu().numpy().transpose(0, 2, 3, 1) * self.scale + mean
         return np.clip(np.rint(x), 0, 255).astype(np.uint8)
+
+
+@dataclass
+class ImageNetPreprocess:
+    """The ImageNet models' preprocessing (pytorchcv and torchvision): RGB in [0, 1], minus a
+    per-channel ``mean``, divided by a per-channel ``std``; images already cropped to
+    ``image_size`` (see :func:`zfviz.datasets.load_image`). The same interface as
+    :class:`Preprocess`, so chapters run unchanged in the full profile.
+
+    Example:
+        >>> import numpy as np
+        >>> pre = ImageNetPreprocess()
+        >>> x = pre(np.full((1, 224, 224, 3), 255, np.uint8))
+        >>> x.shape, round(float(x[0, 0, 0, 0]), 3)
+        (torch.Size([1, 3, 224, 224]), 2.249)
+        >>> int(pre.to_pixels(x)[0, 0, 0, 0])
+        255
+    """
+
+    image_size: int = 224
+    mean: tuple[float, float, float] = (0.485, 0.456, 0.406)
+    std: tuple[float, float, float] = (0.229, 0.224, 0.225)
+
+    def __call__(self, images: np.ndarray) -> torch.Tensor:
+        """uint8 images ``(N, image_size, image_size, 3)`` to a float ``(N, 3, s, s)`` tensor."""
+        images = _as_uint8_batch(images)
+        if images.shape[1:3] != (self.image_size, self.image_size):
+            raise ValueError(
+                f"expected images of {self.image_size}x{self.image_size} (resized and cropped "
+                f"with zfviz.datasets.load_image), got {images.shape[1]}x{images.shape[2]}"
+            )
+        x = (images.astype(np.float32) / 255.0 - np.float32(self.mean)) / np.float32(self.std)
+        return torch.from_numpy(np.ascontiguousarray(x.transpose(0, 3, 1, 2)))
+
+    def to_pixels(self, x: torch.Tensor) -> np.ndarray:
+        """Undo :meth:`__call__` for display: (N, 3, s, s) inputs back to uint8 (N, s, s, 3)."""
+        x = x.detach().cpu().numpy().transpose(0, 2, 3, 1)
+        x = (x * np.float32(self.std) + np.float32(self.mean)) * 255.0
+        return np.clip(np.rint(x), 0, 255).astype(np.uint8)

@@ -1,0 +1,129 @@
+"""What a chapter studies: a trained network, its preprocessing, and a validation set.
+
+The same chapter code runs in both profiles because it asks this module for its subject:
+
+* ``quick``: the network trained here (``zfviz.train.trained_model``) and validation images of
+  the embedded world, with the world's object boxes, part masks and backgrounds;
+* ``full``: ZFNet with ImageNet weights (``zfviz.weights.load_pretrained``) and Imagenette
+  validation images (``zfviz.datasets.imagenette``), which have no boxes or masks: chapter
+  sections that need them say so and are skipped.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+
+import numpy as np
+from torch import nn
+
+from zfviz.profiles import Profile, current_profile
+
+__all__ = ["Subject", "load_subject"]
+
+
+@dataclass
+class Subject:
+    """A network and the validation images a chapter looks at it with.
+
+    Attributes:
+        model: the network, in eval mode, on the profile's device.
+        preprocess: turns ``images`` into network inputs (``preprocess(images)``) and back
+            (``preprocess.to_pixels``).
+        images: ``(N, S, S, 3)`` uint8 at the network's input size, as the network sees them.
+        labels: ``(N,)`` int64 class index of the network's output.
+        class_names: the network's class names, indexed by label.
+        source: ``"world"`` or ``"imagenette"``.
+        boxes: ``(N, 4)`` object boxes ``x0, y0, x1, y1`` in the same pixels, or None.
+        masks: ``(N, S, S)`` part-id maps (0 = background), or None.
+        backgrounds: ``(N,)`` index into ``zfviz.world.BACKGROUNDS``, or None.
+    """
+
+    model: nn.Module
+    preprocess: object
+    images: np.ndarray
+    labels: np.ndarray
+    class_names: list[str]
+    source: str
+    boxes: np.ndarray | None = None
+    masks: np.ndarray | None = None
+    backgrounds: np.ndarray | None = None
+
+    @property
+    def annotated(self) -> bool:
+        """Whether boxes and part masks are known (the embedded world's images)."""
+        return self.boxes is not None and self.masks is not None
+
+    def __len__(self) -> int:
+        return len(self.images)
+
+
+def load_subject(
+    profile: Profile | None = None,
+    n_per_class: int | None = None,
+    with_masks: bool = True,
+    data_root: str | os.PathLike | None = None,
+    weights_path: str | os.PathLike | None = None,
+    progress: bool = True,
+) -> Subject:
+    """The network and validation set of ``profile`` (default: the current profile).
+
+    Args:
+        profile: from :func:`zfviz.profiles.get_profile`.
+        n_per_class: validation images per class (default: the profile's ``val_per_class``).
+        with_masks: quick profile: also render the part masks.
+        data_root: full profile: the folder holding Imagenette (see ``zfviz.datasets``).
+        weights_path: full profile: a local weights file instead of the download (see
+            ``zfviz.weights.load_pretrained``); default ``$ZFVIZ_WEIGHTS`` when set.
+        progress: show progress bars (training on a cache miss, decoding images).
+
+    Example:
+        >>> subject = load_subject(n_per_class=2)  # doctest: +SKIP
+        >>> subject.images.shape  # doctest: +SKIP
+        (20, 96, 96, 3)
+    """
+    profile = profile or current_profile()
+    n = n_per_class or profile.val_per_class
+    if profile.pretrained is None:
+        return _world_subject(profile, n, with_masks, progress)
+    from zfviz.datasets import imagenette
+    from zfviz.preprocess import ImageNetPreprocess
+    from zfviz.weights import load_pretrained
+
+    weights_path = weights_path or os.environ.get("ZFVIZ_WEIGHTS") or None
+    model = load_pretrained(profile.pretrained, weights_path=weights_path)
+    model = model.to(profile.device).eval()
+    data = imagenette("val", n, root=data_root, size=profile.image_size, progress=progress)
+    return Subject(
+        model=model,
+        preprocess=ImageNetPreprocess(profile.image_size),
+        images=data.images,
+        labels=data.labels,
+        class_names=data.class_names,
+        source="imagenette",
+    )
+
+
+def _world_subject(profile: Profile, n: int, with_masks: bool, progress: bool) -> Subject:
+    from zfviz import world
+    from zfviz.preprocess import crop_source_size
+    from zfviz.train import TrainConfig, trained_model
+
+    result = trained_model(TrainConfig.from_profile(profile), device=profile.device,
+                           progress=progress)  # fmt: skip
+    size = result.preprocess.image_size
+    val = world.make_split("val", "source", n_per_class=n, size=crop_source_size(size),
+                           with_masks=with_masks)  # fmt: skip
+    o = (val.images.shape[1] - size) // 2  # the centre crop the network sees
+    crop = np.s_[:, o : o + size, o : o + size]
+    return Subject(
+        model=result.model.eval(),
+        preprocess=result.preprocess,
+        images=np.ascontiguousarray(val.images[crop]),
+        labels=val.labels,
+        class_names=list(result.classes),
+        source="world",
+        boxes=np.clip(val.boxes - o, 0, size),
+        masks=np.ascontiguousarray(val.masks[crop]) if val.masks is not None else None,
+        backgrounds=val.backgrounds,
+    )
