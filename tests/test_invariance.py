@@ -17,7 +17,7 @@ from zfviz.invariance import (
     warp_sweep,
 )
 from zfviz.models import zfnet
-from zfviz.preprocess import Preprocess
+from zfviz.preprocess import ImageNetPreprocess, Preprocess
 from zfviz.world import Pose, render_sample
 
 SIZE = 64
@@ -217,6 +217,18 @@ def test_measure_gives_zero_distances_and_the_original_probability_at_the_identi
         assert curves.distance[layer][0] == 0.0 and curves.relative[layer][0] == 0.0
         assert curves.distance[layer][1] > 0.0
     assert curves.probability[0] == pytest.approx(curves.original_probability)
+
+
+def test_measure_of_a_warped_photograph_is_zero_at_the_identity_and_at_a_full_turn():
+    # The full profile's path: a photograph, warped, normalised as the ImageNet models expect.
+    net = _net()
+    photo = np.random.default_rng(3).integers(0, 256, (SIZE, SIZE, 3), dtype=np.uint8)
+    sweep = warp_sweep(photo, "rotation", [0.0, 45.0, 360.0])
+    curves = measure(net, ImageNetPreprocess(SIZE), sweep, label=4)
+    for layer in (1, 7):
+        assert curves.distance[layer][0] == 0.0 and curves.distance[layer][2] == 0.0
+        assert curves.distance[layer][1] > 0.0
+    assert curves.probability[2] == pytest.approx(curves.original_probability, rel=1e-4)
 
 
 # --- the model is given back unchanged ----------------------------------------------------------

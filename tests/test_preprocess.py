@@ -70,3 +70,21 @@ def test_wrong_image_size_is_an_error_naming_both_sizes():
     pre = Preprocess.fit(_images(), image_size=112)
     with pytest.raises(ValueError, match="128.*112.*got 100"):
         pre(_images(side=100))
+
+
+def test_imagenet_preprocessing_normalises_per_channel_and_round_trips():
+    from zfviz.preprocess import ImageNetPreprocess
+
+    pre = ImageNetPreprocess(image_size=8)
+    images = np.random.default_rng(0).integers(0, 256, (2, 8, 8, 3), dtype=np.uint8)
+    x = pre(images)
+    expected = (images[0, 3, 5, 1] / 255.0 - 0.456) / 0.224
+    assert float(x[0, 1, 3, 5]) == pytest.approx(expected, rel=1e-5)
+    np.testing.assert_array_equal(pre.to_pixels(x), images)
+
+
+def test_imagenet_preprocessing_rejects_images_not_yet_cropped_to_size():
+    from zfviz.preprocess import ImageNetPreprocess
+
+    with pytest.raises(ValueError, match="expected images of 224x224"):
+        ImageNetPreprocess()(np.zeros((1, 256, 256, 3), np.uint8))

@@ -11,9 +11,10 @@ Two ways to transform an image, both returning a :class:`Sweep`:
   instance in another pose**, on the same background with the same clutter. Only the object
   moves, exactly (no interpolation, no border to fill), as when an object moves in front of a
   fixed camera.
-* :func:`warp_sweep` (any image, e.g. a real photograph): the pixels are warped about the image
-  centre with bilinear interpolation. The whole picture moves, background included, and the
-  border has to be filled (``padding``), which adds artefacts of its own.
+* :func:`warp_sweep` (any image, e.g. the full profile's Imagenette photographs): the pixels are
+  warped about the image centre with bilinear interpolation. The whole picture moves,
+  background included, and the border has to be filled (``padding``), which adds artefacts of
+  its own.
 
 Units, the same for both: a vertical translation is a fraction of the image side (positive is
 down), a scale is a factor on the object's size (warped: the picture's), a rotation is in degrees,
@@ -35,7 +36,7 @@ import torch.nn.functional as F
 
 from zfviz.hooks import borrowed, model_device
 from zfviz.models import ConvNet, get_layer
-from zfviz.preprocess import Preprocess
+from zfviz.preprocess import ImageNetPreprocess, Preprocess
 from zfviz.world import Pose, render_sample
 
 __all__ = [
@@ -352,14 +353,15 @@ class Curves:
 
 def measure(
     model: ConvNet,
-    pre: Preprocess,
+    pre: Preprocess | ImageNetPreprocess,
     sweep: Sweep,
     label: int,
     layers: Sequence[int | str] = (1, 7),
 ) -> Curves:
     """Fig. 5's three curves for one sweep: distances at ``layers`` and the true-label probability.
 
-    Images go through ``pre`` (mean subtraction and centre crop), as for any other input.
+    Images go through ``pre`` (the world's mean subtraction and centre crop, or the ImageNet
+    models' normalisation), as for any other input.
 
     Example:
         >>> from zfviz.models import zfnet
