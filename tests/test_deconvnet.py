@@ -464,3 +464,19 @@ def test_deconv_to_image_percentile_ignores_the_zeros_around_a_small_projection(
     small[0, 0, 0, :4] = torch.tensor([1.0, 2.0, 3.0, 4.0])
     assert deconv_to_image(small, percentile=99.0)[0, 0, 3, 0] == 1.0
     assert deconv_to_image(small, percentile=99.0)[0, 0, 0, 0] == pytest.approx(0.625)
+
+
+def test_projection_equals_captum_neuron_deconvolution_without_contrast_normalisation():
+    captum = pytest.importorskip("captum.attr")
+    model = _zfnet().eval()
+    for name, module in list(model.features.named_children()):
+        if isinstance(module, nn.LocalResponseNorm):  # Captum differentiates through it
+            setattr(model.features, name, nn.Identity())
+    x = torch.randn(3, 3, 64, 64, generator=torch.Generator().manual_seed(2))
+    unit = (1, 1, 1)
+    ours = project(model, x, "relu5", [Selection(i, *unit) for i in range(3)])
+    theirs = captum.NeuronDeconvolution(model, model.features.relu5).attribute(
+        x, neuron_selector=unit
+    )
+    torch.testing.assert_close(ours.pixels, ours.values.view(-1, 1, 1, 1) * theirs,
+                               rtol=1e-4, atol=1e-6)  # fmt: skip
