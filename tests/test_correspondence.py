@@ -234,6 +234,25 @@ def test_epsilon_is_the_original_features_minus_the_masked_ones():
     np.testing.assert_allclose(eps, (x[:2] - x[2:]).double().numpy(), atol=1e-6)
 
 
+def test_mask_delta_at_two_layers_equals_delta_of_each_layers_epsilon():
+    net, images = _net(), _images(3)
+    mask = part_mask(SIZE, (24.0, 30.0), 12)
+    hidden = masked(images, mask)
+    found = mask_delta(net, images, mask, (5, 7), count_shared_zeros=False)
+    for layer in (5, 7):
+        expected = delta(epsilon(net, images, hidden, layer), count_shared_zeros=False)
+        assert found[layer] == expected
+
+
+def test_layers_5_and_7_are_found_in_the_imagenet_layout_of_zfnet():
+    # The converted ImageNet weights put the norm before the pool (pytorchcv's order).
+    torch.manual_seed(0)
+    net = zfnet(num_classes=5, input_size=SIZE, width=0.125, fc_units=32, norm_before_pool=True)
+    eps = {layer: epsilon(net, _images(2), _images(2, seed=1), layer) for layer in (5, 7)}
+    assert eps[5].shape == (2, 32) and eps[7].shape == (2, 32)
+    assert eps[5].any() and eps[7].any()
+
+
 def test_epsilon_rejects_masked_images_of_another_shape():
     with pytest.raises(ValueError, match="the images' shape"):
         epsilon(_net(), _images(2), _images(3), 5)

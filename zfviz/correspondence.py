@@ -41,8 +41,8 @@ from dataclasses import dataclass, field
 import numpy as np
 import torch
 
-from zfviz.invariance import layer_features
-from zfviz.models import ConvNet
+from zfviz.hooks import borrowed, model_device
+from zfviz.models import ConvNet, get_layer
 
 __all__ = [
     "REDUCTIONS",
@@ -140,8 +140,31 @@ def epsilon(
         >>> eps.shape, float(abs(eps).max())
         ((2, 32), 0.0)
     """
+    _check_pair(images, masked_images)
+    return _epsilons(model, images, masked_images, [layer])[layer]
+
+
+def _epsilons(
+    model: ConvNet, images: torch.Tensor, masked_images: torch.Tensor, layers: Sequence[str | int]
+) -> dict[str | int, np.ndarray]:
+    """:func:`epsilon` at each of ``layers``, from a single forward pass."""
+    modules = {layer: get_layer(model, layer) for layer in layers}  # KeyError naming the layers
+    caught: dict[str | int, torch.Tensor] = {}
+    # One batch for originals and masked copies, so that both go through the same kernels; one
+    # forward pass serves every layer (a full ZFNet at 224 px is slow on a CPU).
+    x = torch.cat([images, masked_images]).to(model_device(model))
+    with torch.no_grad(), borrowed(model) as hooks:
+        for layer, module in modules.items():
+            hooks.forward(module, lambda _m, _i, out, layer=layer: caught.__setitem__(
+                layer, out.flatten(1).double().cpu()))  # fmt: skip
+        model(x)
+    n = len(images)
+    return {layer: (caught[layer][:n] - caught[layer][n:]).numpy() for layer in layers}
+
+
+def _check_pair(images: torch.Tensor, masked_images: torch.Tensor) -> None:
     for what, value in (("images", images), ("masked_images", masked_images)):
-        if not isinstance(value, torch.Tensor) or value.dim() != 4:
+        if not isinstance(value, torch.Tensor) or value.dim() != 4 or not value.is_floating_point():
             shape = tuple(value.shape) if isinstance(value, torch.Tensor) else type(value)
             raise ValueError(f"expected {what} as a float tensor (N, C, H, W), got {shape}")
     if images.shape != masked_images.shape:
@@ -149,10 +172,6 @@ def epsilon(
             f"expected masked_images of the images' shape {tuple(images.shape)}, "
             f"got {tuple(masked_images.shape)}"
         )
-    # One batch for both, so that both go through the same kernels.
-    features = layer_features(model, torch.cat([images, masked_images]), layer).double().numpy()
-    n = len(images)
-    return features[:n] - features[n:]
 
 
 def _signs(x: np.ndarray) -> np.ndarray:
@@ -308,10 +327,8 @@ def mask_delta(
         ([5, 7], True)
     """
     hidden = masked(images, mask, fill)
-    return {
-        layer: delta(epsilon(model, images, hidden, layer), reduction, count_shared_zeros)
-        for layer in layers
-    }
+    eps = _epsilons(model, images, hidden, layers)
+    return {layer: delta(eps[layer], reduction, count_shared_zeros) for layer in layers}
 
 
 @dataclass
