@@ -1,4 +1,4 @@
-"""The book's measured numbers, kept per profile so the discussion chapter can set them side by side.
+"""The book's measured numbers, kept per profile, so that the discussion sets them side by side.
 
 Each chapter ends with a claim check; its last line records the headline numbers it measured::
 

@@ -1,0 +1,122 @@
+"""Grad-CAM (Selvaraju et al. 2017): where a class's evidence sits in the image, in one backward.
+
+The deconvnet answers "what made this *activation* large?". Two years later, class activation
+maps asked "where is the evidence for this *class*?". Grad-CAM computes it for any convnet:
+
+1. run the image forward and keep the maps ``A`` (``C x h x w``) of one conv layer;
+2. back-propagate the class score ``y_c`` (the logit, before the softmax) to those maps;
+3. weight each map by its mean gradient, ``alpha_k = mean_ij dy_c / dA_kij``;
+4. ``cam = relu(sum_k alpha_k A_k)``: the places whose maps push the score up;
+5. upsample the ``h x w`` map to the image (bilinear).
+
+It is coarse (the layer's resolution: 6 x 6 for the quick network's layer 5) but class
+specific, where the deconvnet and guided back-propagation show fine detail that barely depends
+on the class. :func:`grad_cam` borrows the model (``zfviz.hooks.borrowed``): its mode, flags,
+hooks and gradients are as they were afterwards.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import torch
+import torch.nn.functional as F
+from torch import nn
+
+from zfviz.deconvnet import resolve_layer, walk
+from zfviz.hooks import borrowed, model_device
+
+__all__ = ["GradCam", "grad_cam"]
+
+
+@dataclass(frozen=True)
+class GradCam:
+    """Grad-CAM maps of a batch.
+
+    Attributes:
+        maps: ``(N, H, W)`` at the image's size, ``>= 0`` (unnormalised).
+        coarse: ``(N, h, w)`` at the layer's resolution, before upsampling.
+        weights: ``(N, C)`` the per-map weights ``alpha_k``.
+        labels: ``(N,)`` the class each map explains.
+        scores: ``(N,)`` that class's logit.
+        layer: the name of the layer in ``model.features``.
+    """
+
+    maps: torch.Tensor
+    coarse: torch.Tensor
+    weights: torch.Tensor
+    labels: torch.Tensor
+    scores: torch.Tensor
+    layer: str
+
+    def normalised(self) -> torch.Tensor:
+        """``maps`` stretched to [0, 1], each image on its own (an all-zero map stays 0)."""
+        top = self.maps.flatten(1).amax(1).clamp(min=torch.finfo(self.maps.dtype).tiny)
+        return self.maps / top.view(-1, 1, 1)
+
+
+def _default_layer(model: nn.Module) -> str:
+    """The last ReLU of ``features``: the highest layer that still has a spatial layout."""
+    relus = [name for name, module in walk(model) if isinstance(module, nn.ReLU)]
+    if not relus:
+        raise ValueError("the model's features have no ReLU; name a layer for Grad-CAM")
+    return relus[-1]
+
+
+def grad_cam(
+    model: nn.Module,
+    images: torch.Tensor,
+    labels: Sequence[int] | torch.Tensor | None = None,
+    layer: str | int | None = None,
+) -> GradCam:
+    """Grad-CAM of ``images`` for ``labels`` (default: each image's predicted class).
+
+    Args:
+        model: a model with a ``features`` Sequential and a ``forward`` that returns logits
+            (zfviz ConvNet, torchvision AlexNet/VGG). Used in eval mode, given back unchanged.
+        images: ``(N, 3, H, W)`` preprocessed images.
+        labels: one class index per image, or ``None`` for the top class.
+        layer: a name in ``features`` (or a paper layer number for zfviz models); default the
+            last ReLU of ``features`` (``"relu5"`` for ZFNet).
+
+    Example:
+        >>> from zfviz.models import zfnet
+        >>> _ = torch.manual_seed(0)
+        >>> model = zfnet(num_classes=5, input_size=64, width=0.125, fc_units=32)
+        >>> cam = grad_cam(model, torch.randn(2, 3, 64, 64), labels=[1, 3])
+        >>> cam.layer, tuple(cam.maps.shape), bool((cam.maps >= 0).all())
+        ('relu5', (2, 64, 64), True)
+    """
+    name = _default_layer(model) if layer is None else resolve_layer(model, layer)
+    if not isinstance(images, torch.Tensor) or images.dim() != 4 or images.shape[0] < 1:
+        got = tuple(images.shape) if isinstance(images, torch.Tensor) else type(images).__name__
+        raise ValueError(f"expected images of shape (N, 3, H, W), got {got}")
+    if not images.is_floating_point():
+        raise ValueError(f"expected floating-point images, got dtype {images.dtype}")
+    module = dict(walk(model))[name]
+    kept: list[torch.Tensor] = []
+    with torch.enable_grad(), borrowed(model) as hooks:
+        hooks.forward(module, lambda _m, _i, output: kept.append(output))
+        x = images.detach().to(model_device(model))
+        logits = model(x)
+        if labels is None:
+            chosen = logits.argmax(1)
+        else:
+            chosen = torch.as_tensor(labels, dtype=torch.long, device=logits.device).flatten()
+            if len(chosen) != len(x):
+                raise ValueError(f"expected {len(x)} labels, one per image, got {len(chosen)}")
+            if ((chosen < 0) | (chosen >= logits.shape[1])).any():
+                raise ValueError(f"labels must lie in [0, {logits.shape[1]}), got {chosen}")
+        if len(kept) != 1:
+            raise RuntimeError(f"layer {name!r} ran {len(kept)} times in one forward pass")
+        maps = kept[0]
+        scores = logits.gather(1, chosen[:, None])[:, 0]
+        # Each image's score depends on its own maps only, so one backward pass serves all.
+        # autograd.grad leaves the parameters' .grad untouched.
+        (grads,) = torch.autograd.grad(scores.sum(), maps)
+    weights = grads.mean(dim=(2, 3))
+    coarse = F.relu((weights[:, :, None, None] * maps).sum(1)).detach()
+    full = F.interpolate(coarse[:, None], size=tuple(x.shape[-2:]), mode="bilinear",
+                         align_corners=False)[:, 0].clamp(min=0.0)  # fmt: skip
+    return GradCam(full, coarse, weights.detach(), chosen.detach(), scores.detach(), name)
