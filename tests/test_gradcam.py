@@ -2,11 +2,12 @@
 
 from collections import OrderedDict
 
+import numpy as np
 import pytest
 import torch
 from torch import nn
 
-from zfviz.gradcam import grad_cam
+from zfviz.gradcam import grad_cam, inside_box
 from zfviz.models import zfnet
 
 
@@ -119,3 +120,19 @@ def test_bad_input_says_what_was_expected():
         grad_cam(model, torch.zeros(1, 1, 2, 2, dtype=torch.long))
     with pytest.raises(KeyError, match="unknown layer"):
         grad_cam(model, x, layer="conv9")
+
+
+def test_inside_box_scores_peak_share_and_chance():
+    maps = torch.zeros(2, 4, 4)
+    maps[0, 0, 0], maps[0, 3, 3] = 1.0, 3.0  # peak outside the box [0, 2) x [0, 2)
+    scores = inside_box(maps, [[0, 0, 2, 2], [0, 0, 4, 4]])
+    assert scores["pointing"][0] == 0.0 and scores["inside_share"][0] == 0.25
+    assert scores["box_share"].tolist() == [0.25, 1.0]
+    assert np.isnan(scores["pointing"][1]) and np.isnan(scores["inside_share"][1])  # all zero
+
+
+def test_inside_box_refuses_signed_maps_and_mismatched_boxes():
+    with pytest.raises(ValueError, match=">= 0"):
+        inside_box(-torch.ones(1, 2, 2), [[0, 0, 1, 1]])
+    with pytest.raises(ValueError, match="boxes"):
+        inside_box(torch.ones(2, 2, 2), [[0, 0, 1, 1]])

@@ -20,6 +20,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+import numpy as np
 import torch
 import torch.nn.functional as F
 from torch import nn
@@ -27,7 +28,7 @@ from torch import nn
 from zfviz.deconvnet import resolve_layer, walk
 from zfviz.hooks import borrowed, model_device
 
-__all__ = ["GradCam", "grad_cam"]
+__all__ = ["GradCam", "grad_cam", "inside_box"]
 
 
 @dataclass(frozen=True)
@@ -120,3 +121,43 @@ def grad_cam(
     full = F.interpolate(coarse[:, None], size=tuple(x.shape[-2:]), mode="bilinear",
                          align_corners=False)[:, 0].clamp(min=0.0)  # fmt: skip
     return GradCam(full, coarse, weights.detach(), chosen.detach(), scores.detach(), name)
+
+
+def inside_box(maps: torch.Tensor, boxes: np.ndarray | Sequence[Sequence[float]]) -> dict:
+    """Score per-pixel maps ``(N, H, W)`` (``>= 0``) against object boxes ``(N, 4)``.
+
+    A pixel is inside its image's box ``(x0, y0, x1, y1)`` when its centre is. Any map that says
+    where evidence sits (Grad-CAM, the magnitude of a projection, an occlusion drop) can be
+    scored the same way.
+
+    Returns:
+        ``{"pointing": (N,) 1.0 where the map's largest value is inside the box, "inside_share":
+        (N,) share of the map's total inside the box, "box_share": (N,) share of pixels inside
+        the box (what ``inside_share`` would be for a map that ignores the object)}``, NumPy
+        arrays; an all-zero map gives NaN for the first two.
+
+    Example:
+        >>> m = torch.zeros(1, 4, 4)
+        >>> m[0, 1, 1], m[0, 3, 3] = 3.0, 1.0
+        >>> {k: v.tolist() for k, v in inside_box(m, [[0, 0, 2, 2]]).items()}
+        {'pointing': [1.0], 'inside_share': [0.75], 'box_share': [0.25]}
+    """
+    maps = torch.as_tensor(maps).detach().double().cpu()
+    boxes = np.asarray(boxes, dtype=np.float64)
+    if maps.dim() != 3 or boxes.shape != (len(maps), 4):
+        raise ValueError(f"expected maps (N, H, W) and boxes (N, 4), got {tuple(maps.shape)} and "
+                         f"{boxes.shape}")  # fmt: skip
+    if (maps < 0).any():
+        raise ValueError("maps must be >= 0 (take the magnitude of a signed map first)")
+    n, height, width = maps.shape
+    ys, xs = np.arange(height) + 0.5, np.arange(width) + 0.5
+    out = {"pointing": np.full(n, np.nan), "inside_share": np.full(n, np.nan),
+           "box_share": np.zeros(n)}  # fmt: skip
+    for i, (x0, y0, x1, y1) in enumerate(boxes):
+        inside = torch.from_numpy(((ys >= y0) & (ys <= y1))[:, None] & ((xs >= x0) & (xs <= x1)))
+        out["box_share"][i] = float(inside.double().mean())
+        total = float(maps[i].sum())
+        if total > 0:
+            out["pointing"][i] = float(inside.flatten()[int(maps[i].argmax())])
+            out["inside_share"][i] = float(maps[i][inside].sum()) / total
+    return out
