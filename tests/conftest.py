@@ -1,9 +1,55 @@
-"""Shared test helpers."""
+"""Shared test helpers, and the book built once per test session."""
+
+import os
+import shutil
+import subprocess
+import sys
+from dataclasses import dataclass
+from pathlib import Path
 
 import numpy as np
+import pytest
 from PIL import Image
 
 from zfviz.datasets import IMAGENETTE_WNIDS
+
+ROOT = Path(__file__).resolve().parent.parent
+# the console script installed beside this Python (the same environment as the tests)
+JUPYTER_BOOK = shutil.which("jupyter-book", path=os.path.dirname(sys.executable)) or "jupyter-book"
+REUSE_ENV_VAR = "ZFVIZ_BUILT_BOOK"
+
+
+@dataclass(frozen=True)
+class BuiltBook:
+    """The rendered book: its ``_build/html`` folder and how the build went."""
+
+    html: Path
+    returncode: int
+    log: str
+    reused: bool = False
+
+
+@pytest.fixture(scope="session")
+def built_book(tmp_path_factory) -> BuiltBook:
+    """``jupyter-book build -W --keep-going`` of this checkout, once per session.
+
+    The build executes every chapter (minutes), so the book tests and the browser tests share
+    it. While developing, ``ZFVIZ_BUILT_BOOK=<a _build/html folder>`` reuses a build made
+    before; the test of the build itself then skips, since it did not watch that build.
+    """
+    reuse = os.environ.get(REUSE_ENV_VAR)
+    if reuse:
+        html = Path(reuse)
+        if not (html / "index.html").exists():
+            pytest.fail(f"{REUSE_ENV_VAR}={reuse} has no index.html: point it at a _build/html")
+        return BuiltBook(html, 0, f"(reused {reuse})", reused=True)
+    out = tmp_path_factory.mktemp("book")
+    proc = subprocess.run(
+        [JUPYTER_BOOK, "build", str(ROOT), "--path-output", str(out), "-W", "--keep-going"],
+        capture_output=True, text=True, env={**os.environ, "ZFVIZ_PROFILE": "quick"},
+    )  # fmt: skip
+    return BuiltBook(out / "_build" / "html", proc.returncode,
+                     proc.stdout[-6000:] + proc.stderr[-6000:])  # fmt: skip
 
 
 def fake_imagenette(root, split="val", per_class=3, classes=IMAGENETTE_WNIDS):

@@ -1,15 +1,12 @@
 """The rendered book: it builds with warnings as errors, and every chapter in the table of contents
-becomes a page. (Each notebook is also run cell by cell by nbval: see pyproject.toml.)"""
+becomes a page. (Each notebook is also run cell by cell by nbval: see pyproject.toml.) The build
+itself is the session fixture ``built_book`` (tests/conftest.py), shared with test_browser.py."""
 
 import os
-import shutil
-import subprocess
-import sys
 
+import pytest
 import yaml
 
-# the console script installed beside this Python (the same environment as the tests)
-JUPYTER_BOOK = shutil.which("jupyter-book", path=os.path.dirname(sys.executable)) or "jupyter-book"
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
 
@@ -35,14 +32,11 @@ def test_notebooks_are_committed_without_outputs():
                     assert not cell.outputs and cell.execution_count is None, path
 
 
-def test_book_builds_with_warnings_as_errors(tmp_path):
-    proc = subprocess.run(
-        [JUPYTER_BOOK, "build", ROOT, "--path-output", str(tmp_path),
-         "-W", "--keep-going"],
-        capture_output=True, text=True, env={**os.environ, "ZFVIZ_PROFILE": "quick"},
-    )  # fmt: skip
-    assert proc.returncode == 0, proc.stdout[-6000:] + proc.stderr[-6000:]
-    html = tmp_path / "_build" / "html"
+def test_book_builds_with_warnings_as_errors(built_book):
+    if built_book.reused:
+        pytest.skip(f"reusing a build made before ({built_book.log}): not watched here")
+    assert built_book.returncode == 0, built_book.log
+    html = built_book.html
     assert (html / "index.html").exists()
     for f in _toc_files():
         assert (html / (f + ".html")).exists(), f

@@ -9,7 +9,7 @@ maps asked "where is the evidence for this *class*?". Grad-CAM computes it for a
 4. ``cam = relu(sum_k alpha_k A_k)``: the places whose maps push the score up;
 5. upsample the ``h x w`` map to the image (bilinear).
 
-It is coarse (the layer's resolution: 6 x 6 for the quick network's layer 5) but class
+It is coarse (the layer's resolution: 5 x 5 for the quick network's layer 5) but class
 specific, where the deconvnet and guided back-propagation show fine detail that barely depends
 on the class. :func:`grad_cam` borrows the model (``zfviz.hooks.borrowed``): its mode, flags,
 hooks and gradients are as they were afterwards.

@@ -1,6 +1,10 @@
 """Figures in one consistent style: image grids, filter mosaics, training curves.
 
 Every function returns the matplotlib ``Figure`` so a chapter can add a caption or save it.
+Importing this module applies :data:`STYLE`, the book's figure style (small type, no top or
+right spines, light grids, white backgrounds), so every chapter that plots through zfviz draws
+its own matplotlib figures in the same style too; :func:`use_style` applies it again (e.g.
+after ``plt.style.use`` elsewhere).
 """
 
 from __future__ import annotations
@@ -13,6 +17,39 @@ import torch
 from matplotlib.figure import Figure
 
 from zfviz.occlusion import OcclusionMaps
+
+STYLE: dict[str, object] = {
+    "figure.facecolor": "white",
+    "figure.dpi": 100,
+    "savefig.dpi": 100,
+    "font.size": 9,
+    "axes.titlesize": 9,
+    "axes.labelsize": 9,
+    "xtick.labelsize": 8,
+    "ytick.labelsize": 8,
+    "legend.fontsize": 8,
+    "legend.frameon": False,
+    "axes.spines.top": False,
+    "axes.spines.right": False,
+    "axes.grid": False,
+    "grid.alpha": 0.3,
+    "image.interpolation": "nearest",  # pixels stay pixels: these are small images
+    "lines.markersize": 4,
+}
+
+
+def use_style() -> None:
+    """Apply the book's figure style, :data:`STYLE`, to matplotlib.
+
+    Example:
+        >>> use_style()
+        >>> plt.rcParams["axes.spines.top"]
+        False
+    """
+    plt.rcParams.update(STYLE)
+
+
+use_style()
 
 
 def _grid_shape(n: int, ncols: int | None) -> tuple[int, int]:

@@ -1,0 +1,203 @@
+"""The rendered book in a real browser: headless Chromium (Debian's ``chromium`` and
+``chromium-driver``, driven by Selenium) opens every page of the book served on 127.0.0.1.
+
+Every figure loads, no page logs an error to the console, each chapter's Colab button opens that
+chapter's notebook on GitHub, and the occlusion chapter's JavaScript-only slider changes the
+picture when moved. Screenshots of the index and of a chapter are saved (pytest's tmp dir, and
+``_build/screenshots/``). The book is built once per session (``built_book`` in conftest.py).
+
+Without Chromium the tests skip locally; in CI (``CI=true``) they fail, saying what to install.
+"""
+
+import functools
+import http.server
+import os
+import shutil
+import threading
+import time
+from pathlib import Path
+
+import pytest
+import yaml
+
+ROOT = Path(__file__).resolve().parent.parent
+COLAB = "https://colab.research.google.com/github/zfviz/zfviz/blob/main/{}.ipynb"
+INSTALL = "apt-get install -y chromium chromium-driver, and pip install selenium"
+
+
+def _missing(what: str) -> None:
+    message = f"{what} is missing: the browser tests need it ({INSTALL})"
+    if os.environ.get("CI") == "true":
+        pytest.fail(message)
+    pytest.skip(message)
+
+
+def _chromium() -> tuple[str, str]:
+    browser = shutil.which("chromium") or shutil.which("chromium-browser")
+    driver = shutil.which("chromedriver") or (
+        "/usr/lib/chromium/chromedriver" if os.path.exists("/usr/lib/chromium/chromedriver")
+        else None
+    )  # fmt: skip
+    if browser is None:
+        _missing("Chromium (the chromium package)")
+    if driver is None:
+        _missing("chromedriver (the chromium-driver package)")
+    return browser, driver
+
+
+def _toc() -> tuple[list[str], list[str]]:
+    """All pages of the table of contents, and those that are notebooks (chapters)."""
+    toc = yaml.safe_load(open(ROOT / "_toc.yml"))
+    pages = [toc["root"]] + [c["file"] for c in toc["chapters"]]
+    return pages, [p for p in pages if (ROOT / (p + ".ipynb")).exists()]
+
+
+PAGES, NOTEBOOKS = _toc()
+
+
+class _QuietHandler(http.server.SimpleHTTPRequestHandler):
+    def log_message(self, *args: object) -> None:  # keep pytest's output for failures
+        pass
+
+
+@pytest.fixture(scope="module")
+def site(built_book):
+    """The built book served on 127.0.0.1, on a free port; the server stops afterwards."""
+    assert built_book.returncode == 0, built_book.log
+    handler = functools.partial(_QuietHandler, directory=str(built_book.html))
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.server_address[1]}"
+    finally:
+        server.shutdown()
+        server.server_close()
+        thread.join(timeout=10)
+
+
+@pytest.fixture(scope="module")
+def browser():
+    """Headless Chromium, the system's browser and driver (nothing is downloaded)."""
+    browser_path, driver_path = _chromium()
+    try:
+        from selenium import webdriver
+        from selenium.webdriver.chrome.service import Service
+    except ImportError:
+        _missing("selenium (pip)")
+    options = webdriver.ChromeOptions()
+    options.binary_location = browser_path
+    for flag in ("--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
+                 "--window-size=1280,1600", "--hide-scrollbars"):  # fmt: skip
+        options.add_argument(flag)
+    options.set_capability("goog:loggingPrefs", {"browser": "ALL"})
+    driver = webdriver.Chrome(service=Service(executable_path=driver_path), options=options)
+    driver.set_page_load_timeout(60)
+    try:
+        yield driver
+    finally:
+        driver.quit()
+
+
+def _open(driver, url: str) -> None:
+    driver.get(url)
+    _wait(driver, "return document.readyState === 'complete'")
+
+
+def _wait(driver, script: str, *args: object, timeout: float = 30.0) -> None:
+    deadline = time.monotonic() + timeout
+    while not driver.execute_script(script, *args):
+        if time.monotonic() > deadline:
+            raise AssertionError(f"timed out waiting for: {script}")
+        time.sleep(0.1)
+
+
+_IMAGES = """
+return Array.from(document.images).map((img) => ({
+  src: img.currentSrc.slice(0, 120), complete: img.complete, width: img.naturalWidth}));
+"""
+
+
+@pytest.fixture(scope="module")
+def visited(site, browser):
+    """Every page of the book opened once: its images, console messages and Colab links."""
+    found = {}
+    browser.get_log("browser")  # start with an empty log
+    for page in PAGES:
+        _open(browser, f"{site}/{page}.html")
+        # images below the fold may be lazy: ask for all of them, then wait until each settled
+        browser.execute_script("document.querySelectorAll('img').forEach(i => i.loading = 'eager')")
+        _wait(browser, "return Array.from(document.images).every((img) => img.complete)")
+        links = browser.execute_script(
+            "return Array.from(document.querySelectorAll('a[href*=\"colab.research.google.com\"]'))"
+            ".map((a) => a.href)"
+        )
+        found[page] = {
+            "images": browser.execute_script(_IMAGES),
+            "console": browser.get_log("browser"),
+            "colab": links,
+        }
+    return found
+
+
+def test_every_page_of_the_table_of_contents_was_served(visited, browser, site):
+    _open(browser, f"{site}/index.html")  # the root redirects to the introduction
+    _wait(browser, "return location.pathname.endsWith('/book/intro.html')")
+    assert set(visited) == set(PAGES)
+
+
+def test_every_image_on_every_page_loads(visited):
+    broken = {page: [i["src"] for i in v["images"] if not (i["complete"] and i["width"] > 0)]
+              for page, v in visited.items()}  # fmt: skip
+    assert not any(broken.values()), {p: b for p, b in broken.items() if b}
+    figures = {page: len(v["images"]) for page, v in visited.items()}
+    assert figures["book/occlusion"] > 3, figures  # the chapters' figures are there to check
+
+
+def test_no_console_errors_on_any_page(visited):
+    errors = {page: [e["message"] for e in v["console"] if e["level"] == "SEVERE"]
+              for page, v in visited.items()}  # fmt: skip
+    assert not any(errors.values()), {p: e for p, e in errors.items() if e}
+
+
+def test_each_chapters_colab_button_opens_its_notebook(visited):
+    for page in NOTEBOOKS:
+        assert COLAB.format(page) in visited[page]["colab"], (page, visited[page]["colab"])
+
+
+def test_static_occlusion_slider_changes_the_picture(site, browser):
+    from selenium.webdriver.common.by import By
+    from selenium.webdriver.common.keys import Keys
+
+    _open(browser, f"{site}/book/occlusion.html")
+    slider = browser.find_element(By.CSS_SELECTOR, ".zfviz-static-slider")
+    picture = slider.find_element(By.TAG_NAME, "img")
+    first = slider.find_elements(By.CSS_SELECTOR, "input[type=range]")[0]
+    label = first.find_element(By.XPATH, "following-sibling::span")
+    before, before_label = picture.get_attribute("src"), label.text
+    assert before.startswith("data:image/"), before[:40]
+    browser.execute_script("arguments[0].scrollIntoView({block: 'center'})", first)
+    first.click()  # focus the slider, as a reader would, then move it with the keyboard
+    first.send_keys(Keys.HOME, Keys.ARROW_RIGHT)
+    after = picture.get_attribute("src")
+    assert first.get_attribute("value") == "1"
+    assert after != before and label.text != before_label, (before_label, label.text)
+    _wait(browser, "return arguments[0].complete && arguments[0].naturalWidth > 0", picture)
+
+
+def _screenshot(browser, url: str, path: Path) -> Path:
+    _open(browser, url)
+    browser.save_screenshot(str(path))
+    copy = ROOT / "_build" / "screenshots" / path.name
+    copy.parent.mkdir(parents=True, exist_ok=True)
+    shutil.copyfile(path, copy)
+    return copy
+
+
+def test_screenshots_of_the_index_and_a_chapter(site, browser, tmp_path):
+    for name, url in (("index.png", f"{site}/index.html"),
+                      ("occlusion.png", f"{site}/book/occlusion.html")):  # fmt: skip
+        copy = _screenshot(browser, url, tmp_path / name)
+        data = (tmp_path / name).read_bytes()
+        assert data[:8] == b"\x89PNG\r\n\x1a\n" and len(data) > 10_000, name
+        assert copy.read_bytes() == data
