@@ -1,0 +1,45 @@
+"""The paper's side of the discussion: every chapter it names records, and the tables say why a
+number is missing instead of inventing one."""
+
+import json
+from pathlib import Path
+
+import yaml
+
+from zfviz.paper import CHAPTERS, FINDINGS, MEASURES, findings_table, side_by_side
+from zfviz.results import Recorded
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def test_every_chapter_named_records_its_numbers_in_its_claim_check():
+    toc = [c["file"] for c in yaml.safe_load(open(ROOT / "_toc.yml"))["chapters"]]
+    for chapter in CHAPTERS:
+        assert f"book/{chapter}" in toc, chapter
+        nb = json.load(open(ROOT / "book" / f"{chapter}.ipynb"))
+        last = [c for c in nb["cells"] if c["cell_type"] == "code"][-1]
+        assert f'record("{chapter}"' in "".join(last["source"]), chapter
+
+
+def test_measures_and_findings_belong_to_named_chapters():
+    assert {m.chapter for m in MEASURES} <= set(CHAPTERS)
+    assert [f.chapter for f in FINDINGS] == list(CHAPTERS)
+    assert len({(m.chapter, m.key) for m in MEASURES}) == len(MEASURES)
+
+
+def test_missing_unusable_and_unrecorded_numbers_are_named():
+    quick = {"training": Recorded("training", "quick", {"val_top1": 0.9}, "t"),
+             "convnet": "unusable: damaged"}  # fmt: skip
+    rows = side_by_side({"quick": quick})
+    by = {(r["chapter"], r["measure"]): r["quick"] for r in rows}
+    assert by["training", "validation top-1 accuracy (paper: ImageNet, 1000 classes)"] == "90.0%"
+    assert by["training", "linear classifier on raw pixels"] == "not recorded"
+    assert by["convnet", "parameters of ZFNet, 1000 classes (Fig. 3)"] == "unusable: damaged"
+    assert by["analysis", "softmax on layer 7"] == "not run yet"
+
+
+def test_a_finding_reads_held_only_for_a_recorded_chapter():
+    quick = {"training": Recorded("training", "quick", {"val_top1": 0.9}, "t")}
+    rows = {r["chapter"]: r["quick"] for r in findings_table({"quick": quick})}
+    assert rows["training"].startswith("held: ")
+    assert rows["occlusion"] == "not run yet"
