@@ -158,7 +158,7 @@ FINDINGS: tuple[Finding, ...] = (
         "from dominating (Fig. 6a)",
         "at least 85% top-1, far above pixels; the RMS rule never had to act (Fig. 6a "
         "not reproduced at this scale)",
-        "ImageNet weights are loaded, not trained",
+        "the quick network, trained on the GPU: the same checks",
     ),
     Finding(
         "deconvnet",
@@ -170,8 +170,8 @@ FINDINGS: tuple[Finding, ...] = (
     Finding(
         "visualization",
         "a hierarchy: edges, textures, parts, objects; a layer-5 feature fires on grass (Fig. 2)",
-        "more parts per projection in layers 3-5 than 1-2, but layer 5 adds none over 4; a "
-        "grass map (a shortcut for mushrooms)",
+        "more parts per projection in layers 3-5 than in 1-2; a layer-5 map that prefers grass "
+        "(a shortcut for mushrooms)",
         "receptive fields only; figures as evidence",
     ),
     Finding(
@@ -179,7 +179,7 @@ FINDINGS: tuple[Finding, ...] = (
         "lower layers settle within a few epochs, upper ones after 40-50 (Fig. 4)",
         "layer 1 changes least in every interval; in the last one change grows with depth; "
         "the paper's time scale does not transfer to 10 epochs",
-        "the same checks",
+        "the same checks, on the quick network trained on the GPU",
     ),
     Finding(
         "invariance",
