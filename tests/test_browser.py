@@ -147,17 +147,17 @@ def test_every_page_of_the_table_of_contents_was_served(visited, browser, site):
 
 
 def test_every_image_on_every_page_loads(visited):
-    broken = {page: [i["src"] for i in v["images"] if not (i["complete"] and i["width"] > 0)]
-              for page, v in visited.items()}  # fmt: skip
-    assert not any(broken.values()), {p: b for p, b in broken.items() if b}
+    broken = [f"{page}: {i['src']}" for page, v in visited.items() for i in v["images"]
+              if not (i["complete"] and i["width"] > 0)]  # fmt: skip
+    assert not broken, "images that did not load:\n" + "\n".join(broken)
     figures = {page: len(v["images"]) for page, v in visited.items()}
     assert figures["book/occlusion"] > 3, figures  # the chapters' figures are there to check
 
 
 def test_no_console_errors_on_any_page(visited):
-    errors = {page: [e["message"] for e in v["console"] if e["level"] == "SEVERE"]
-              for page, v in visited.items()}  # fmt: skip
-    assert not any(errors.values()), {p: e for p, e in errors.items() if e}
+    errors = [f"{page}: {e['message']}" for page, v in visited.items() for e in v["console"]
+              if e["level"] == "SEVERE"]  # fmt: skip
+    assert not errors, "console errors:\n" + "\n".join(errors)
 
 
 def test_each_chapters_colab_button_opens_its_notebook(visited):
