@@ -9,8 +9,8 @@ ten more minutes. What the student edition does change is the Exercises section 
 place of solutions), and every Exercises section is written to run on its own after the
 chapter's first cell. So ``test_student_exercises_run_and_say_not_implemented_yet``
 executes, in every student notebook, the first cell and then the whole Exercises section
-(measured: 120 s for all eleven chapters, 51 s of it CPU, on the 2-core development machine
-while it was shared with other work), and checks that each check cell says "not implemented
+(measured for all eleven chapters on the 2-core development machine, shared with other
+work: 120 s in one run, 69 s in another), and checks that each check cell says "not implemented
 yet" rather than failing. The build check switches execution off in the copy's configuration
 (``--no-execute``): it checks that the stripped pages, directives and references still build
 with warnings as errors, in 12 s here; execution is covered by the test above.
