@@ -177,7 +177,8 @@ FINDINGS: tuple[Finding, ...] = (
     Finding(
         "evolution",
         "lower layers settle within a few epochs, upper ones after 40-50 (Fig. 4)",
-        "layer 1 changes least in every interval; in the last one change grows with depth; "
+        "layer 1 changes least on average over the intervals; in the last one change grows "
+        "with depth; "
         "the paper's time scale does not transfer to 10 epochs",
         "the same checks, on the quick network trained on the GPU",
     ),
@@ -185,7 +186,8 @@ FINDINGS: tuple[Finding, ...] = (
         "invariance",
         "layer 7 more stable than layer 1; output stable to translation and "
         "scale, not to rotation (Fig. 5)",
-        "all three hold on five re-rendered objects; the symmetric flower survives rotation",
+        "all three hold on five re-rendered objects (layer 7 vs 1: on average and for most "
+        "images); the symmetric flower survives rotation",
         "sanity checks; figures as evidence",
     ),
     Finding(
