@@ -153,7 +153,9 @@ def _shares(power: torch.Tensor, masks: Sequence[torch.Tensor]) -> torch.Tensor:
     return torch.stack([(power * m).sum(dim=(1, 2)) / total for m in masks], dim=1).float()
 
 
-def band_energy(conv: nn.Conv2d, edges: tuple[float, float] = BANDS, size: int = 32) -> torch.Tensor:
+def band_energy(
+    conv: nn.Conv2d, edges: tuple[float, float] = BANDS, size: int = 32
+) -> torch.Tensor:
     """Share of each filter's spectral energy in the low, mid and high band: ``(out, 3)``.
 
     Bands are by radial frequency ``sqrt(fx**2 + fy**2)`` in cycles per pixel: below
