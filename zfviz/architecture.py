@@ -230,8 +230,8 @@ def grating(
 def shift_aliasing(
     model: nn.Module,
     layer: str | int = "relu2",
-    size: int = 128,
-    periods: Sequence[int] = (4, 6, 8, 12, 16),
+    size: int = 96,
+    periods: Sequence[int] = (4, 8, 16),
     orientations: Sequence[str] = ("vertical", "horizontal"),
     amplitude: float = 1.0,
     margin: float = 0.25,
