@@ -153,7 +153,12 @@ def variant_config(name: str, base: TrainConfig) -> TrainConfig:
 
 @dataclass
 class Split:
-    """Labelled training or validation images: ``(N, S, S, 3)`` uint8 and ``(N,)`` labels."""
+    """Labelled training or validation images: ``(N, S, S, 3)`` uint8 and ``(N,)`` labels.
+
+    Example:
+        >>> len(Split(np.zeros((3, 8, 8, 3), np.uint8), np.array([0, 1, 2])))
+        3
+    """
 
     images: np.ndarray
     labels: np.ndarray
@@ -237,6 +242,13 @@ def train_config(
     World configurations go through :func:`zfviz.train.trained_model`; Imagenette ones through
     :func:`zfviz.transfer.scratch_model` on ``data`` (the training split of :func:`load_data`),
     both cached under a key derived from the whole configuration.
+
+    Example:
+        >>> cfg = TrainConfig(image_size=48, width=0.125, fc_units=16, train_per_class=1,
+        ...                   val_per_class=1, epochs=1, lr_drops=(), snapshot_epochs=())
+        >>> net = train_config("baseline", cfg, progress=False, cache=False)
+        >>> net.name, net.from_cache, net.model.training
+        ('baseline', False, False)
     """
     start = time.perf_counter()
     if config.classes != IMAGENETTE:
@@ -328,6 +340,14 @@ def evaluate(
     train top-1: overfitting) and ``params``. The train error is measured on ``max_train``
     evenly spaced training images (all of them if ``None``): enough to see a gap, and it keeps
     the evaluation of a dozen networks quick.
+
+    Example:
+        >>> cfg = TrainConfig(image_size=48, width=0.125, fc_units=16, train_per_class=1,
+        ...                   val_per_class=1, epochs=1, lr_drops=(), snapshot_epochs=())
+        >>> net = train_config("baseline", cfg, progress=False, cache=False)
+        >>> scores = evaluate(net, *load_data(cfg))
+        >>> sorted(scores), 0 <= scores["val_top5"] <= scores["val_top1"] <= 1
+        (['gap', 'params', 'train_top1', 'val_top1', 'val_top5'], True)
     """
     k = min(5, int(trained.model.spec.num_classes))
     if max_train is not None and len(train) > max_train:
@@ -364,6 +384,14 @@ def run_variants(
     Returns:
         One row per (variant, seed) (``variant``, ``seed``, the errors of :func:`evaluate`,
         ``seconds`` of training in this call) and the trained networks by (variant, seed).
+
+    Example:
+        >>> cfg = TrainConfig(image_size=48, width=0.125, fc_units=16, train_per_class=1,
+        ...                   val_per_class=1, epochs=1, lr_drops=(), snapshot_epochs=())
+        >>> rows, nets = run_variants(["baseline", "removed 6,7"], [0], lambda s: cfg,
+        ...                           load_data(cfg), progress=False, cache=False)
+        >>> [(r["variant"], r["seed"]) for r in rows]
+        [('baseline', 0), ('removed 6,7', 0)]
     """
     for name in names:
         variant_config(name, base(seeds[0]))  # unknown names fail before any training
