@@ -1,0 +1,278 @@
+"""Fig. 6: measures of what a first layer's size and stride do to layers 1 and 2.
+
+Zeiler & Fergus looked at AlexNet's layer 1 (11x11 filters, stride 4) and layer 2 and saw three
+problems (section 4.1): filters that are "dead" (never respond), a mix of very high and very low
+frequencies with little in between, and "aliasing artifacts" in layer 2 caused by the large
+stride. With 7x7 filters at stride 2 (and stride 2 in layer 2) all three went away. The paper
+shows pictures; this module puts a number on each:
+
+* :func:`dead_filters`: a map of a layer is dead if its ReLU output is almost never positive on
+  real images (:func:`active_fraction`): the filter takes no part in what follows.
+* :func:`band_energy`: the share of each filter's spectral energy at low, mid and high spatial
+  frequencies (cycles per input pixel).
+* :func:`aliased_energy`: the share of each filter's energy above the Nyquist frequency of its
+  own output grid, ``1 / (2 * stride)``: that part cannot be represented after subsampling and
+  folds back onto lower frequencies (aliasing, in the signal-processing sense).
+* :func:`shift_aliasing`: how much a layer's responses to a grating change when the grating
+  moves by whole pixels. A representation without aliasing responds to a shifted pattern with a
+  shifted response, whose total over the map does not change; subsampling without enough
+  smoothing makes the total swing with the shift. The measure is that swing relative to the
+  mean response.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import numpy as np
+import torch
+from torch import nn
+
+from zfviz.deconvnet import resolve_layer, walk
+from zfviz.hooks import borrowed
+
+__all__ = [
+    "active_fraction",
+    "dead_filters",
+    "spectrum",
+    "band_energy",
+    "aliased_energy",
+    "grating",
+    "shift_aliasing",
+]
+
+BANDS = (0.125, 0.25)  # cycles per pixel: low < 1/8 <= mid < 1/4 <= high
+
+
+def _conv(conv: nn.Module) -> nn.Conv2d:
+    if not isinstance(conv, nn.Conv2d):
+        raise TypeError(f"expected an nn.Conv2d (e.g. model.features.conv1), got {type(conv)}")
+    return conv
+
+
+def _upto(model: nn.Module, layer: str | int) -> list[nn.Module]:
+    """The feature modules of ``model`` from the input up to and including ``layer``."""
+    steps = walk(model)
+    name = resolve_layer(model, layer)
+    modules = []
+    for step_name, module in steps:
+        modules.append(module)
+        if step_name == name:
+            break
+    return modules
+
+
+@torch.no_grad()
+def _run(model: nn.Module, layer: str | int, x: torch.Tensor) -> torch.Tensor:
+    # Runs the modules directly rather than through zfviz.deconvnet.activations, which checks
+    # the input against the model's training size: the measures here may use larger canvases.
+    modules = _upto(model, layer)
+    with borrowed(model):
+        x = x.to(next(model.parameters()).device)
+        for module in modules:
+            x = module(x)
+    return x
+
+
+def active_fraction(
+    model: nn.Module, images: torch.Tensor, layer: str | int = "relu1", batch_size: int = 256
+) -> torch.Tensor:
+    """For each map of ``layer``, the fraction of (image, position) pairs where it is positive.
+
+    Args:
+        model: a zfviz ConvNet (or a Sequential :func:`zfviz.deconvnet.walk` accepts); used in
+            eval mode and given back unchanged.
+        images: preprocessed ``(N, 3, H, W)`` images.
+        layer: a layer after a ReLU, by name or paper layer number.
+
+    Example:
+        >>> net = nn.Sequential(nn.Conv2d(1, 2, 1), nn.ReLU())
+        >>> with torch.no_grad():
+        ...     _ = net[0].weight.fill_(1.0)
+        ...     _ = net[0].bias.copy_(torch.tensor([0.0, -10.0]))
+        >>> active_fraction(net, torch.rand(4, 1, 5, 5), layer="1")
+        tensor([1., 0.])
+    """
+    if not isinstance(images, torch.Tensor) or images.dim() != 4 or len(images) == 0:
+        raise ValueError(f"expected a non-empty (N, C, H, W) tensor of images, got {images!r:.60}")
+    positive, total = None, 0
+    for i in range(0, len(images), batch_size):
+        out = _run(model, layer, images[i : i + batch_size]).cpu()
+        counts = (out > 0).sum(dim=(0, 2, 3)).double()
+        positive = counts if positive is None else positive + counts
+        total += out.shape[0] * out.shape[2] * out.shape[3]
+    return (positive / total).float()
+
+
+def dead_filters(
+    model: nn.Module, images: torch.Tensor, layer: str | int = "relu1", min_active: float = 0.01
+) -> torch.Tensor:
+    """Which maps of ``layer`` are dead: positive at fewer than ``min_active`` of all positions.
+
+    A dead map passes nothing on, so its filter is wasted capacity (the "dead features" of
+    Fig. 6b). Returns a bool tensor, one entry per map.
+
+    Example:
+        >>> net = nn.Sequential(nn.Conv2d(1, 3, 1), nn.ReLU())
+        >>> with torch.no_grad():
+        ...     _ = net[0].weight.fill_(1.0)
+        ...     _ = net[0].bias.copy_(torch.tensor([0.0, -0.5, -10.0]))
+        >>> dead_filters(net, torch.rand(8, 1, 6, 6), layer="1").tolist()
+        [False, False, True]
+    """
+    if not 0 <= min_active < 1:
+        raise ValueError(f"min_active must be in [0, 1), got {min_active}")
+    return active_fraction(model, images, layer) < min_active
+
+
+def spectrum(conv: nn.Conv2d, size: int = 32) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
+    """Power spectrum of each filter, summed over input channels, on a ``size`` x ``size`` grid.
+
+    Returns ``(power, fy, fx)``: ``power`` is ``(out_channels, size, size)``, ``fy`` and ``fx``
+    the frequency of each grid point in cycles per input pixel (-0.5 .. 0.5). The filter is
+    zero-padded to ``size`` so the spectrum is sampled finely.
+
+    Example:
+        >>> conv = nn.Conv2d(1, 1, 3, bias=False)
+        >>> power, fy, fx = spectrum(conv, size=8)
+        >>> power.shape, float(fx.max())
+        (torch.Size([1, 8, 8]), 0.375)
+    """
+    conv = _conv(conv)
+    w = conv.weight.detach().double().cpu()
+    if size < max(w.shape[-2:]):
+        raise ValueError(f"size must be at least the kernel size {tuple(w.shape[-2:])}, got {size}")
+    power = torch.fft.fft2(w, s=(size, size)).abs().pow(2).sum(dim=1)
+    freqs = torch.fft.fftfreq(size, dtype=torch.float64)
+    fy, fx = torch.meshgrid(freqs, freqs, indexing="ij")
+    return power, fy, fx
+
+
+def _shares(power: torch.Tensor, masks: Sequence[torch.Tensor]) -> torch.Tensor:
+    total = power.sum(dim=(1, 2)).clamp_min(1e-30)
+    return torch.stack([(power * m).sum(dim=(1, 2)) / total for m in masks], dim=1).float()
+
+
+def band_energy(
+    conv: nn.Conv2d, edges: tuple[float, float] = BANDS, size: int = 32
+) -> torch.Tensor:
+    """Share of each filter's spectral energy in the low, mid and high band: ``(out, 3)``.
+
+    Bands are by radial frequency ``sqrt(fx**2 + fy**2)`` in cycles per pixel: below
+    ``edges[0]``, between the edges, and above ``edges[1]`` (default 1/8 and 1/4). Rows sum to 1.
+
+    Example:
+        >>> conv = nn.Conv2d(1, 1, 8, bias=False)
+        >>> with torch.no_grad():
+        ...     _ = conv.weight.fill_(1.0)  # a flat filter: all energy at frequency 0
+        >>> band_energy(conv, size=8)
+        tensor([[1., 0., 0.]])
+    """
+    low, high = edges
+    if not 0 < low < high:
+        raise ValueError(f"edges must be increasing and positive, got {edges}")
+    power, fy, fx = spectrum(conv, size)
+    radius = (fx**2 + fy**2).sqrt()
+    masks = [radius < low, (radius >= low) & (radius < high), radius >= high]
+    return _shares(power, [m.double() for m in masks])
+
+
+def aliased_energy(conv: nn.Conv2d, size: int = 32) -> torch.Tensor:
+    """Share of each filter's energy above its output's Nyquist frequency, ``1 / (2 stride)``.
+
+    A response sampled every ``stride`` pixels can only represent frequencies up to
+    ``1 / (2 stride)`` along each axis; filter energy beyond that folds back (aliases) onto
+    lower frequencies. Stride 1 never aliases (0 for every filter).
+
+    Example:
+        >>> conv = nn.Conv2d(1, 1, 4, stride=2, bias=False)
+        >>> with torch.no_grad():
+        ...     _ = conv.weight.copy_(torch.tensor([1.0, -1.0] * 8).view(1, 1, 4, 4))
+        >>> aliased_energy(conv, size=4)  # stripes at 0.5 cycles/pixel, Nyquist 0.25
+        tensor([1.])
+    """
+    conv = _conv(conv)
+    power, fy, fx = spectrum(conv, size)
+    sy, sx = conv.stride
+    over = (fy.abs() > 0.5 / sy + 1e-9) | (fx.abs() > 0.5 / sx + 1e-9)
+    return _shares(power, [over.double()])[:, 0]
+
+
+def grating(
+    size: int, period: int, shift: int = 0, orientation: str = "vertical", amplitude: float = 1.0
+) -> torch.Tensor:
+    """A grey sinusoidal grating ``(3, size, size)``, moved by ``shift`` pixels.
+
+    ``"vertical"`` stripes vary along x and move right; ``"horizontal"`` ones vary along y and
+    move down; ``"diagonal"`` ones vary along x + y and move right. Values in
+    ``[-amplitude, amplitude]`` (a preprocessed input is about -1..1).
+
+    Example:
+        >>> g = grating(4, period=2)
+        >>> g[0, 0].tolist()
+        [1.0, -1.0, 1.0, -1.0]
+        >>> bool(torch.equal(grating(8, 4, shift=1)[:, :, 1:], grating(8, 4)[:, :, :-1]))
+        True
+    """
+    if period < 2 or size < 1:
+        raise ValueError(f"expected period >= 2 and size >= 1, got period={period}, size={size}")
+    y, x = torch.meshgrid(torch.arange(size), torch.arange(size), indexing="ij")
+    coordinate = {"vertical": x, "horizontal": y, "diagonal": x + y}
+    if orientation not in coordinate:
+        raise ValueError(
+            f"unknown orientation {orientation!r}; choose 'vertical', 'horizontal' or 'diagonal'"
+        )
+    phase = 2 * np.pi * (coordinate[orientation] - shift).double() / period
+    image = (amplitude * torch.cos(phase)).float()
+    return torch.where(image.abs() < 1e-6, torch.zeros_like(image), image).expand(3, -1, -1)
+
+
+def shift_aliasing(
+    model: nn.Module,
+    layer: str | int = "relu2",
+    size: int = 96,
+    periods: Sequence[int] = (4, 8, 16),
+    orientations: Sequence[str] = ("vertical", "horizontal"),
+    amplitude: float = 1.0,
+    margin: float = 0.25,
+) -> float:
+    """How much ``layer``'s total response swings as gratings move pixel by pixel (0 = none).
+
+    For each grating (every period and orientation), the grating is moved by 0, 1, ...,
+    ``period - 1`` pixels (one full cycle), and each map's mean response over the central part
+    of the map (``margin`` of its side dropped at each edge, away from the zero padding) is
+    recorded. A shift-equivariant representation gives the same mean at every shift; aliasing
+    makes it swing. The measure is the sum over maps of the standard deviation over shifts,
+    divided by the sum over maps of the mean, averaged over the gratings.
+
+    Args:
+        model: a zfviz ConvNet or a Sequential :func:`zfviz.deconvnet.walk` accepts; run on
+            ``size`` x ``size`` canvases (any size: only the conv layers run); given back
+            unchanged.
+        layer: where to measure (default: layer 2's ReLU, before its pooling).
+
+    Example:
+        >>> net = nn.Sequential(nn.Conv2d(3, 1, 1, stride=2, bias=False), nn.ReLU())
+        >>> with torch.no_grad():
+        ...     _ = net[0].weight.fill_(1 / 3)
+        >>> shift_aliasing(net, "1", size=8, periods=[2], orientations=["vertical"], margin=0)
+        1.0
+    """
+    if not 0 <= margin < 0.5:
+        raise ValueError(f"margin must be in [0, 0.5), got {margin}")
+    if not periods or not orientations:
+        raise ValueError("need at least one period and one orientation")
+    scores = []
+    for period in periods:
+        for orientation in orientations:
+            batch = torch.stack(
+                [grating(size, period, t, orientation, amplitude) for t in range(period)]
+            )
+            maps = _run(model, layer, batch).double().cpu()
+            h, w = maps.shape[-2:]
+            top, left = int(h * margin), int(w * margin)
+            centre = maps[:, :, top : h - top, left : w - left].mean(dim=(2, 3))  # (shift, map)
+            mean = centre.mean(0).sum()
+            spread = centre.std(0, unbiased=False).sum()
+            scores.append(float(spread / mean) if mean > 0 else 0.0)
+    return float(np.mean(scores))
