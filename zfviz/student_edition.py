@@ -160,6 +160,14 @@ def write_edition(root: str | Path, out: str | Path, execute: bool = True) -> li
     written = [out / "_config.yml", out / "_toc.yml"]
     written[0].write_text(yaml.safe_dump(config, sort_keys=False))
     written[1].write_text(yaml.safe_dump(_toc_without(toc, INSTRUCTOR_ONLY), sort_keys=False))
+    # local Sphinx extensions the configuration names (e.g. ``_ext``) travel with the book
+    local = (config.get("sphinx") or {}).get("local_extensions") or {}
+    for folder in sorted(set(local.values())):
+        for path in sorted((root / folder).glob("*.py")):
+            target = out / path.relative_to(root)
+            target.parent.mkdir(parents=True, exist_ok=True)
+            shutil.copy2(path, target)
+            written.append(target)
     book = root / "book"
     for path in sorted(book.rglob("*")):
         relative = path.relative_to(root)
