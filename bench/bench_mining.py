@@ -9,7 +9,10 @@ randomly initialised; 3,000 world images at 96 px, preprocessed once before timi
    at least 5x faster than one ``project`` call per selection. The one-at-a-time baseline is
    timed on every 4th selection and scaled up to all of them.
 
-Every time is the best of 3 after one warm-up, with 2 torch threads.
+Every time is the best of 3 rounds after one warm-up, with 2 torch threads. The rounds are
+interleaved (each round runs every timed step once, in turn), so a machine whose speed drifts
+during the run (a shared or throttled CPU) slows every step alike instead of the ones that
+happened to run last.
 
     python bench/bench_mining.py            # under two minutes; exits 1 if a target is missed
 """
@@ -35,14 +38,17 @@ MINED_LAYERS = ("relu2", "relu5", "pool5")
 PROJECTED_LAYER, K, PROJECT_BATCH, BASELINE_EVERY = "relu5", 9, 64, 4
 
 
-def best_of_3(fn: Callable[[], object]) -> float:
-    """Seconds of the fastest of three runs, after one warm-up run."""
-    fn()
-    best = float("inf")
-    for _ in range(3):
-        start = time.perf_counter()
+def interleaved_best(fns: dict[str, Callable[[], object]], rounds: int = 3) -> dict[str, float]:
+    """Seconds of the fastest run of each function, after one warm-up each; every round runs
+    all of them once, in turn."""
+    for fn in fns.values():
         fn()
-        best = min(best, time.perf_counter() - start)
+    best = dict.fromkeys(fns, float("inf"))
+    for _ in range(rounds):
+        for name, fn in fns.items():
+            start = time.perf_counter()
+            fn()
+            best[name] = min(best[name], time.perf_counter() - start)
     return best
 
 
@@ -63,15 +69,19 @@ def main() -> int:
                 model(batch)
 
     rows, ok = [], True
-    forward_s = best_of_3(forward)
-    rows.append(("plain forward, whole model", forward_s, "1.00x", ""))
     tops = {}
-    for layer in MINED_LAYERS:
 
-        def mine(layer: str = layer) -> None:
+    def miner(layer: str) -> Callable[[], None]:
+        def mine() -> None:
             tops[layer] = top_activations(model, x.split(BATCH), layer, k=K, progress=False)
 
-        seconds = best_of_3(mine)
+        return mine
+
+    times = interleaved_best({"forward": forward} | {name: miner(name) for name in MINED_LAYERS})
+    forward_s = times["forward"]
+    rows.append(("plain forward, whole model", forward_s, "1.00x", ""))
+    for layer in MINED_LAYERS:
+        seconds = times[layer]
         ratio = seconds / forward_s
         ok &= ratio <= MINING_MAX_RATIO
         rows.append((f"mine top-{K} of {layer}", seconds, f"{ratio:.2f}x of forward",
@@ -93,8 +103,8 @@ def main() -> int:
             unit = Selection(0, c, int(top.rows[c, rank]), int(top.cols[c, rank]))
             batched[(c, rank)] = project(model, x[image : image + 1], PROJECTED_LAYER, [unit])
 
-    together_s = best_of_3(together)
-    subset_s = best_of_3(one_at_a_time)
+    times = interleaved_best({"together": together, "alone": one_at_a_time})
+    together_s, subset_s = times["together"], times["alone"]
     alone_s = subset_s * len(entries) / len(subset)
     for c, rank in subset:  # the two routes must agree, or the comparison means nothing
         torch.testing.assert_close(batched["pixels"][c, rank], batched[(c, rank)].pixels[0])
