@@ -17,7 +17,8 @@ import hashlib
 import json
 import os
 import tempfile
-from typing import Any
+from collections.abc import Callable
+from typing import IO, Any
 
 import torch
 
@@ -39,15 +40,26 @@ def config_key(config: dict[str, Any]) -> str:
     return hashlib.sha256(canonical.encode()).hexdigest()
 
 
-def save_checkpoint(path: str, config: dict[str, Any], payload: dict[str, Any]) -> None:
-    """Write ``payload`` (tensors, numbers, strings, lists, dicts) for ``config`` atomically."""
+def write_atomically(path: str, write: Callable[[IO[bytes]], None]) -> None:
+    """Call ``write(file)`` on a temporary file beside ``path``, then rename it to ``path``.
+
+    A crash or an exception in ``write`` leaves the old file (or none) under the real name,
+    never a half-written one.
+
+    Example:
+        >>> import tempfile
+        >>> target = os.path.join(tempfile.mkdtemp(), "note.txt")
+        >>> write_atomically(target, lambda f: f.write(b"hello"))
+        >>> open(target).read()
+        'hello'
+    """
     folder = os.path.dirname(os.path.abspath(path))
     os.makedirs(folder, exist_ok=True)
-    record = {"format": FORMAT, "key": config_key(config), "config": config, "payload": payload}
-    fd, tmp = tempfile.mkstemp(dir=folder, prefix=".tmp-", suffix=".pt")
+    suffix = os.path.splitext(path)[1]
+    fd, tmp = tempfile.mkstemp(dir=folder, prefix=".tmp-", suffix=suffix)
     try:
         with os.fdopen(fd, "wb") as f:
-            torch.save(record, f)
+            write(f)
             f.flush()
             os.fsync(f.fileno())
         os.replace(tmp, path)
@@ -55,6 +67,12 @@ def save_checkpoint(path: str, config: dict[str, Any], payload: dict[str, Any]) 
         if os.path.exists(tmp):
             os.remove(tmp)
         raise
+
+
+def save_checkpoint(path: str, config: dict[str, Any], payload: dict[str, Any]) -> None:
+    """Write ``payload`` (tensors, numbers, strings, lists, dicts) for ``config`` atomically."""
+    record = {"format": FORMAT, "key": config_key(config), "config": config, "payload": payload}
+    write_atomically(path, lambda f: torch.save(record, f))
 
 
 def load_checkpoint(path: str, config: dict[str, Any]) -> dict[str, Any]:

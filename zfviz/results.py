@@ -17,12 +17,11 @@ import json
 import math
 import os
 import re
-import tempfile
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timezone
 
-from zfviz.checkpoints import config_key
+from zfviz.checkpoints import config_key, write_atomically
 from zfviz.profiles import PROFILES, cache_dir, current_profile
 
 __all__ = ["Recorded", "ResultsError", "record", "read", "read_all", "results_dir"]
@@ -142,19 +141,8 @@ def record(
         "values": clean,
         "checksum": _checksum(chapter, profile, clean, when),
     }
-    folder = os.path.dirname(path)
-    os.makedirs(folder, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=folder, prefix=".tmp-", suffix=".json")
-    try:
-        with os.fdopen(fd, "w") as f:
-            json.dump(content, f, indent=1, allow_nan=False)
-            f.flush()
-            os.fsync(f.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        if os.path.exists(tmp):
-            os.remove(tmp)
-        raise
+    text = json.dumps(content, indent=1, allow_nan=False)
+    write_atomically(path, lambda f: f.write(text.encode()))
     return path
 
 
