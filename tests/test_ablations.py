@@ -6,6 +6,7 @@ from conftest import fake_imagenette
 from zfviz.ablations import (
     PAPER_TABLE3,
     VARIANTS,
+    book_configs,
     budget,
     ensemble_proba,
     load_data,
@@ -14,11 +15,12 @@ from zfviz.ablations import (
     summarise,
     topk_error,
     train_config,
+    train_many,
     variant_config,
 )
 from zfviz.models import count_parameters, layer_names
 from zfviz.profiles import get_profile
-from zfviz.train import TrainConfig, build_model
+from zfviz.train import TrainConfig, build_model, trained_model
 
 TINY = TrainConfig(
     image_size=48, width=0.125, fc_units=16, train_per_class=2, val_per_class=1, epochs=1,
@@ -127,3 +129,45 @@ def test_full_profile_budget_trains_on_an_imagenette_tree(tmp_path):
     assert net.model.spec.num_classes == 10
     proba = predict_proba(net.model, net.preprocess, val.images)
     assert proba.shape == (10, 10)
+
+
+def test_train_many_trains_only_what_is_missing_and_fills_the_cache(tmp_path, monkeypatch):
+    monkeypatch.setenv("ZFVIZ_CACHE_DIR", str(tmp_path))
+    trained_model(_tiny(0), progress=False)
+    done = train_many([_tiny(0), _tiny(1), _tiny(1)], workers=1, progress=False)
+    assert done == [_tiny(1)]
+    assert (tmp_path / "checkpoints").exists()
+    assert trained_model(_tiny(1), progress=False).from_cache
+
+
+def test_train_many_in_two_processes_trains_what_one_thread_trains_here(tmp_path, monkeypatch):
+    monkeypatch.setenv("ZFVIZ_CACHE_DIR", str(tmp_path))
+    configs = [_tiny(0), _tiny(1)]
+    assert len(train_many(configs, workers=2, progress=False)) == 2
+    threads = torch.get_num_threads()
+    torch.set_num_threads(1)  # what each worker process uses
+    try:
+        for config in configs:
+            from_workers = trained_model(config, progress=False)
+            here = trained_model(config, cache=False, progress=False)
+            assert from_workers.from_cache and not here.from_cache
+            for key, value in here.model.state_dict().items():
+                assert torch.equal(value, from_workers.model.state_dict()[key]), key
+    finally:
+        torch.set_num_threads(threads)
+
+
+def test_train_many_refuses_imagenette_configurations_and_no_workers():
+    with pytest.raises(ValueError, match="world configurations"):
+        train_many([TINY.replace(classes="imagenette")])
+    with pytest.raises(ValueError, match="at least 1"):
+        train_many([TINY], workers=0)
+
+
+def test_book_configs_name_every_variant_seed_and_both_first_layers():
+    configs = book_configs(get_profile("quick"))
+    assert len(set(configs.values())) == len(configs)  # no network trained twice
+    assert {c.arch for c in configs.values()} == {"alexnet", "zfnet"}
+    base = budget(get_profile("quick"), seed=2)
+    assert configs["baseline, seed 2"] == base
+    assert configs["alexnet first layer, seed 2"] == base.replace(arch="alexnet")

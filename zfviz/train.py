@@ -227,7 +227,8 @@ class TrainResult:
         snapshots: weights at ``config.snapshot_epochs`` (epoch -> state dict).
         config: what was trained.
         classes: class names, in label order.
-        from_cache: whether the weights came from the checkpoint cache.
+        from_cache: whether the weights came from the checkpoint cache (or shipped).
+        shipped: whether they are a network that ships with the book (:mod:`zfviz.shipped`).
     """
 
     model: models.ConvNet
@@ -237,6 +238,7 @@ class TrainResult:
     config: TrainConfig
     classes: tuple[str, ...]
     from_cache: bool = False
+    shipped: bool = False
 
     @property
     def val_accuracy(self) -> float:
@@ -386,7 +388,8 @@ def _from_payload(config: TrainConfig, payload: dict[str, Any]) -> TrainResult:
 def trained_model(
     config: TrainConfig, cache: bool = True, progress: bool = True, device: str = "cpu"
 ) -> TrainResult:
-    """The network ``config`` describes, trained: from the checkpoint cache when it is there.
+    """The network ``config`` describes, trained: from the checkpoint cache when it is there,
+    else from the networks that ship with the book (:mod:`zfviz.shipped`), else trained now.
 
     A cache file that is corrupt or was written for another configuration is reported with a
     warning that names the file and the reason, and the model is retrained (never used).
@@ -403,6 +406,12 @@ def trained_model(
             return _from_payload(config, checkpoints.load_checkpoint(path, config.as_dict()))
         except checkpoints.CheckpointError as e:
             warnings.warn(f"ignoring cached checkpoint: {e}; retraining", stacklevel=2)
+    if cache:
+        from zfviz import shipped  # it imports this module
+
+        found = shipped.load(config)
+        if found is not None:
+            return found
     result = train(config, progress=progress, device=device)
     if cache:
         checkpoints.save_checkpoint(path, config.as_dict(), _to_payload(result))

@@ -1,0 +1,173 @@
+"""Trained networks that ship with the book, in ``data/checkpoints/``.
+
+The architecture and ablation chapters compare 22 networks, each trained for about 3,800 SGD
+steps: about forty minutes on two CPU cores, more than CI's budget and a reader's patience. So
+they are trained once, with ``python -m zfviz.shipped``, and committed. Each file is a
+checkpoint of the cache's own format, under the cache's own name (:mod:`zfviz.checkpoints`:
+the key hashes the whole training configuration and the versions of the training code and of
+the world), with its weights stored as float16 to halve the download. Before use a file is
+checked twice: its SHA-256 against ``MANIFEST.json`` (it is the file that was shipped) and its
+key against the configuration asked for (it is the network that configuration trains). A file
+that fails either check is ignored with a warning and the network is retrained. (A copy of
+zfviz installed from a package rather than a clone has no ``data/`` folder: it trains them.)
+
+Shipped weights are a promise that the code in this repository produced them; two tests keep
+it (``tests/test_shipped.py``): every network the chapters need ships and verifies, and one of
+them, retrained from scratch in CI, ends where the shipped one did.
+
+Example:
+    >>> from zfviz.ablations import budget
+    >>> from zfviz.profiles import get_profile
+    >>> load(budget(get_profile("quick")).replace(epochs=1)) is None  # never shipped
+    True
+"""
+
+from __future__ import annotations
+
+import argparse
+import hashlib
+import json
+import os
+import platform
+import warnings
+from pathlib import Path
+from typing import Any
+
+import torch
+
+from zfviz import checkpoints
+from zfviz import train as training
+from zfviz.train import TrainConfig, TrainResult
+
+__all__ = ["SHIPPED_DIR", "MANIFEST", "shipped_path", "read_manifest", "load", "ship", "main"]
+
+SHIPPED_DIR = Path(__file__).resolve().parent.parent / "data" / "checkpoints"
+MANIFEST = "MANIFEST.json"
+
+
+def shipped_path(config: TrainConfig, folder: Path | None = None) -> Path:
+    """Where the shipped checkpoint of ``config`` lies: the cache's file name, in ``folder``."""
+    return (folder or SHIPPED_DIR) / os.path.basename(training.checkpoint_path(config))
+
+
+def _sha256(path: Path) -> str:
+    digest = hashlib.sha256()
+    with open(path, "rb") as f:
+        for block in iter(lambda: f.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def read_manifest(folder: Path | None = None) -> dict[str, dict[str, Any]]:
+    """File name -> what was recorded when it shipped (label, sha256, threads, accuracy...)."""
+    path = (folder or SHIPPED_DIR) / MANIFEST
+    if not path.exists():
+        return {}
+    return json.loads(path.read_text())
+
+
+def load(config: TrainConfig, folder: Path | None = None) -> TrainResult | None:
+    """The shipped network of ``config``, checked; ``None`` when none ships or it fails a check.
+
+    The weights are float16 on disk and float32 in the returned model. ``from_cache`` and
+    ``shipped`` of the result are both true.
+
+    Example:
+        >>> load(TrainConfig(epochs=1, train_per_class=3)) is None
+        True
+    """
+    path = shipped_path(config, folder)
+    if not path.exists():
+        return None
+    try:
+        entry = read_manifest(folder).get(path.name)
+        if entry is None:
+            raise checkpoints.CheckpointError(f"{path} is not listed in {MANIFEST}")
+        if _sha256(path) != entry.get("sha256"):
+            raise checkpoints.CheckpointError(
+                f"{path} does not match its SHA-256 in {MANIFEST} (changed since it shipped)"
+            )
+        payload = checkpoints.load_checkpoint(str(path), config.as_dict())
+        result = training._from_payload(config, payload)
+    except (checkpoints.CheckpointError, json.JSONDecodeError) as e:
+        warnings.warn(f"ignoring shipped checkpoint: {e}; retraining", stacklevel=2)
+        return None
+    result.shipped = True
+    return result
+
+
+def ship(result: TrainResult, label: str, threads: int, folder: Path | None = None) -> Path:
+    """Write ``result`` (float16 weights) into the shipped folder and record it in the manifest.
+
+    Both files are written atomically. ``threads`` is the number of CPU threads it trained
+    with: the retraining test uses the same, so that on the same kind of machine it can expect
+    the same numbers.
+    """
+    folder = folder or SHIPPED_DIR
+    path = shipped_path(result.config, folder)
+    payload = training._to_payload(result)
+    payload["state_dict"] = {
+        k: v.half() if v.is_floating_point() else v for k, v in payload["state_dict"].items()
+    }
+    checkpoints.save_checkpoint(str(path), result.config.as_dict(), payload)
+    manifest = read_manifest(folder)
+    manifest[path.name] = {
+        "label": label,
+        "sha256": _sha256(path),
+        "bytes": path.stat().st_size,
+        "threads": threads,
+        "train_seconds": round(result.train_seconds, 1),
+        "val_acc": result.val_accuracy,
+        "torch": torch.__version__,
+        "machine": platform.machine(),
+    }
+    text = json.dumps(dict(sorted(manifest.items())), indent=1) + "\n"
+    checkpoints.write_atomically(str(folder / MANIFEST), lambda f: f.write(text.encode()))
+    return path
+
+
+def main(argv: list[str] | None = None) -> int:
+    """``python -m zfviz.shipped``: train the chapters' networks and ship them (or ``--check``)."""
+    from zfviz.ablations import book_configs, train_many
+    from zfviz.profiles import get_profile
+
+    parser = argparse.ArgumentParser(prog="python -m zfviz.shipped", description=main.__doc__)
+    parser.add_argument("--workers", type=int, default=2, help="training processes (default 2)")
+    parser.add_argument("--check", action="store_true", help="only verify what ships")
+    args = parser.parse_args(argv)
+
+    configs = book_configs(get_profile("quick"))
+    if args.check:
+        bad = []
+        for label, config in configs.items():
+            with warnings.catch_warnings(record=True) as caught:
+                warnings.simplefilter("always")
+                ok = load(config) is not None
+            if not ok:
+                bad.append(f"{label}: {caught[0].message if caught else 'missing'}")
+        print("\n".join(bad) or f"all {len(configs)} shipped networks verify")
+        return 1 if bad else 0
+
+    # Train into the ordinary cache (in parallel), then copy each network to the shipped folder.
+    train_many(list(configs.values()), workers=args.workers)
+    wanted = set()
+    for label, config in configs.items():
+        result = training.trained_model(config, cache=True, progress=False)
+        if getattr(result, "shipped", False):  # already shipped and verified: keep the file
+            wanted.add(shipped_path(config).name)
+            continue
+        # train_many's processes train with one thread each
+        threads = 1 if args.workers > 1 else torch.get_num_threads()
+        wanted.add(ship(result, label, threads=threads).name)
+    manifest = read_manifest()
+    for name in set(manifest) - wanted:  # networks no chapter uses any more
+        (SHIPPED_DIR / name).unlink(missing_ok=True)
+        del manifest[name]
+    text = json.dumps(dict(sorted(manifest.items())), indent=1) + "\n"
+    checkpoints.write_atomically(str(SHIPPED_DIR / MANIFEST), lambda f: f.write(text.encode()))
+    print(f"{len(wanted)} networks ship in {SHIPPED_DIR}")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
