@@ -66,6 +66,11 @@ def read_manifest(folder: Path | None = None) -> dict[str, dict[str, Any]]:
     return json.loads(path.read_text())
 
 
+def _write_manifest(manifest: dict[str, dict[str, Any]], folder: Path) -> None:
+    text = json.dumps(dict(sorted(manifest.items())), indent=1) + "\n"
+    checkpoints.write_atomically(str(folder / MANIFEST), lambda f: f.write(text.encode()))
+
+
 def load(config: TrainConfig, folder: Path | None = None) -> TrainResult | None:
     """The shipped network of ``config``, checked; ``None`` when none ships or it fails a check.
 
@@ -121,8 +126,7 @@ def ship(result: TrainResult, label: str, threads: int, folder: Path | None = No
         "torch": torch.__version__,
         "machine": platform.machine(),
     }
-    text = json.dumps(dict(sorted(manifest.items())), indent=1) + "\n"
-    checkpoints.write_atomically(str(folder / MANIFEST), lambda f: f.write(text.encode()))
+    _write_manifest(manifest, folder)
     return path
 
 
@@ -163,8 +167,7 @@ def main(argv: list[str] | None = None) -> int:
     for name in set(manifest) - wanted:  # networks no chapter uses any more
         (SHIPPED_DIR / name).unlink(missing_ok=True)
         del manifest[name]
-    text = json.dumps(dict(sorted(manifest.items())), indent=1) + "\n"
-    checkpoints.write_atomically(str(SHIPPED_DIR / MANIFEST), lambda f: f.write(text.encode()))
+    _write_manifest(manifest, SHIPPED_DIR)
     print(f"{len(wanted)} networks ship in {SHIPPED_DIR}")
     return 0
 
