@@ -17,6 +17,10 @@ ROOT = Path(__file__).resolve().parent.parent
 # the console script installed beside this Python (the same environment as the tests)
 JUPYTER_BOOK = shutil.which("jupyter-book", path=os.path.dirname(sys.executable)) or "jupyter-book"
 REUSE_ENV_VAR = "ZFVIZ_BUILT_BOOK"
+# The checkpoint cache the session started with (read at collection, before any test ran): CI
+# points it at an empty folder so that the book build trains from scratch; a test that leaves
+# it changed would let the build use a cache from an earlier run instead.
+CACHE_AT_START = os.environ.get("ZFVIZ_CACHE_DIR")
 
 
 @dataclass(frozen=True)
@@ -43,6 +47,9 @@ def built_book(tmp_path_factory) -> BuiltBook:
         if not (html / "index.html").exists():
             pytest.fail(f"{REUSE_ENV_VAR}={reuse} has no index.html: point it at a _build/html")
         return BuiltBook(html, 0, f"(reused {reuse})", reused=True)
+    if os.environ.get("ZFVIZ_CACHE_DIR") != CACHE_AT_START:
+        pytest.fail(f"a test changed ZFVIZ_CACHE_DIR from {CACHE_AT_START!r} to "
+                    f"{os.environ.get('ZFVIZ_CACHE_DIR')!r} and did not restore it")  # fmt: skip
     out = tmp_path_factory.mktemp("book")
     proc = subprocess.run(
         [JUPYTER_BOOK, "build", str(ROOT), "--path-output", str(out), "-W", "--keep-going"],

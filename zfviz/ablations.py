@@ -287,12 +287,12 @@ def train_many(
         >>> cfg = TrainConfig(image_size=48, width=0.125, fc_units=16, train_per_class=1,
         ...                   val_per_class=1, epochs=1, lr_drops=(), snapshot_epochs=())
         >>> import os, tempfile
-        >>> os.environ["ZFVIZ_CACHE_DIR"] = tempfile.mkdtemp()
-        >>> [c.seed for c in train_many([cfg, cfg.replace(seed=1)], workers=1, progress=False)]
-        [0, 1]
-        >>> train_many([cfg], workers=1, progress=False)  # already in the cache
-        []
-        >>> del os.environ["ZFVIZ_CACHE_DIR"]
+        >>> from unittest import mock
+        >>> with mock.patch.dict(os.environ, {"ZFVIZ_CACHE_DIR": tempfile.mkdtemp()}):
+        ...     first = train_many([cfg, cfg.replace(seed=1)], workers=1, progress=False)
+        ...     again = train_many([cfg], workers=1, progress=False)  # now in the cache
+        >>> [c.seed for c in first], again
+        ([0, 1], [])
     """
     import os
 
