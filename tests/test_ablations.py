@@ -157,9 +157,14 @@ def test_train_many_in_two_processes_trains_what_one_thread_trains_here(tmp_path
         torch.set_num_threads(threads)
 
 
-def test_train_many_refuses_imagenette_configurations_and_no_workers():
-    with pytest.raises(ValueError, match="world configurations"):
-        train_many([TINY.replace(classes="imagenette")])
+def test_train_many_leaves_imagenette_and_gpu_work_to_train_config(tmp_path, monkeypatch):
+    monkeypatch.setenv("ZFVIZ_CACHE_DIR", str(tmp_path))
+    assert train_many([TINY.replace(classes="imagenette")], progress=False) == []
+    assert train_many([TINY], progress=False, device="cuda") == []
+    assert not (tmp_path / "checkpoints").exists()
+
+
+def test_train_many_refuses_no_workers():
     with pytest.raises(ValueError, match="at least 1"):
         train_many([TINY], workers=0)
 

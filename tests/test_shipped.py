@@ -13,7 +13,7 @@ from zfviz.profiles import get_profile
 from zfviz.train import TrainConfig, build_model, train, trained_model
 
 CONFIGS = book_configs(get_profile("quick"))
-REFRESH = "refresh them with `python -m zfviz.shipped` (about 40 minutes on 2 cores)"
+REFRESH = "refresh them with `python -m zfviz.shipped` (about 20 minutes on 2 cores)"
 
 
 def test_every_network_of_the_architecture_and_ablation_chapters_ships_and_verifies():

@@ -17,6 +17,7 @@ In the full profile the same variants train from scratch on Imagenette (on a GPU
 
 from __future__ import annotations
 
+import re
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -43,6 +44,7 @@ __all__ = [
     "ARCH_SEEDS",
     "budget",
     "book_configs",
+    "variant_key",
     "variant_config",
     "Split",
     "Trained",
@@ -100,8 +102,9 @@ def budget(profile: Profile, seed: int = 0) -> TrainConfig:
     Quick profile: 48-pixel inputs, a quarter of the paper's maps, 512 units in fc6/fc7, 300
     training images per class and 40 epochs (about 3,800 steps of 32 images: the training
     curves flatten after the second learning-rate drop), 100 validation images per class.
-    That is about two minutes per network on one CPU core, forty for the book's 22 networks,
-    so the book ships them trained (:mod:`zfviz.shipped`) and CI retrains one to check them.
+    That is about two minutes per network on one CPU core, forty CPU-minutes for the book's
+    22 networks, so the book ships them trained (:mod:`zfviz.shipped`) and CI retrains one to
+    check them.
     Full profile: Imagenette at 112 px, half the maps, 1024 units, 300 training images per
     class, 15 epochs, on a GPU (not timed here: no GPU was available when this was written).
 
@@ -161,6 +164,16 @@ def book_configs(profile: Profile) -> dict[str, TrainConfig]:
         configs.setdefault(f"baseline, seed {seed}", budget(profile, seed))
         configs[f"alexnet first layer, seed {seed}"] = budget(profile, seed).replace(arch="alexnet")
     return configs
+
+
+def variant_key(name: str) -> str:
+    """A variant's name as a key of recorded numbers: lower case, words joined by ``_``.
+
+    Example:
+        >>> variant_key("removed 3,4,6,7"), variant_key("fc6,7 double")
+        ('removed_3_4_6_7', 'fc6_7_double')
+    """
+    return "_".join(re.findall(r"[a-z0-9]+", name.lower()))
 
 
 def variant_config(name: str, base: TrainConfig) -> TrainConfig:
@@ -263,25 +276,27 @@ def load_data(
     return splits[0], splits[1]
 
 
-def _train_in_worker(config: TrainConfig) -> tuple[str, float]:
+def _train_in_worker(config: TrainConfig) -> None:
     # One process per core, one thread per process: these networks are too small for two
-    # threads to keep two cores busy, so two processes train almost twice as many per minute.
+    # threads to keep two cores busy (bench/bench_variants.py measures the gain).
     torch.set_num_threads(1)
-    start = time.perf_counter()
     training.trained_model(config, cache=True, progress=False)
-    return training.checkpoint_path(config), time.perf_counter() - start
 
 
 def train_many(
-    configs: Sequence[TrainConfig], workers: int = 2, progress: bool = True
+    configs: Sequence[TrainConfig],
+    workers: int = 2,
+    progress: bool = True,
+    device: str = "cpu",
 ) -> list[TrainConfig]:
     """Train every world configuration of ``configs`` that is neither cached nor shipped.
 
     With ``workers > 1`` they train in that many processes (one thread each) at once; each
     writes its checkpoint to the cache (atomically), where :func:`train_config` then finds it.
     Returns the configurations that were trained in this call. The slowest go first, so that
-    the processes finish together. On a GPU, or for Imagenette configurations, train one at a
-    time with :func:`train_config` instead.
+    the processes finish together. Imagenette configurations, and any on a ``device`` other
+    than the CPU (one network keeps a GPU busy), are left to :func:`train_config`, which
+    trains them one at a time.
 
     Example:
         >>> cfg = TrainConfig(image_size=48, width=0.125, fc_units=16, train_per_class=1,
@@ -296,16 +311,18 @@ def train_many(
     """
     import os
 
-    if any(c.classes == IMAGENETTE for c in configs):
-        raise ValueError("train_many trains world configurations only; use train_config")
+    from zfviz import shipped
+
     if workers < 1:
         raise ValueError(f"workers must be at least 1, got {workers}")
-    from zfviz import shipped
+    if device != "cpu":
+        return []
 
     def available(c: TrainConfig) -> bool:
         return os.path.exists(training.checkpoint_path(c)) or shipped.load(c) is not None
 
-    todo = [c for c in dict.fromkeys(configs) if not available(c)]
+    world = [c for c in dict.fromkeys(configs) if c.classes != IMAGENETTE]
+    todo = [c for c in world if not available(c)]
     cost = {c: count_parameters(training.build_model(c, 10)) * c.epochs for c in todo}
     todo.sort(key=cost.get, reverse=True)
     bar = tqdm(total=len(todo), desc="training", disable=not progress or not todo)
@@ -480,9 +497,8 @@ def run_variants(
         names: keys of :data:`VARIANTS`.
         seeds: initialisation seeds; ``base(seed)`` is the budget for that seed.
         data: ``(train, val)`` from :func:`load_data`.
-        workers: with more than one (and world configurations, on the CPU, with the cache),
-            the networks missing from the cache train in that many processes first
-            (:func:`train_many`).
+        workers: with more than one (and the cache), the networks neither cached nor shipped
+            train in that many processes first (:func:`train_many`).
 
     Returns:
         One row per (variant, seed) (``variant``, ``seed``, the errors of :func:`evaluate`,
@@ -498,17 +514,13 @@ def run_variants(
     """
     for name in names:
         variant_config(name, base(seeds[0]))  # unknown names fail before any training
-    jobs = [(name, seed) for seed in seeds for name in names]
-    configs = [variant_config(name, base(seed)) for name, seed in jobs]
-    if workers > 1 and cache and device == "cpu" and all(c.classes != IMAGENETTE for c in configs):
-        train_many(configs, workers=workers, progress=progress)
+    jobs = [(name, seed, variant_config(name, base(seed))) for seed in seeds for name in names]
+    if workers > 1 and cache:
+        train_many([c for *_, c in jobs], workers=workers, progress=progress, device=device)
     rows: list[dict[str, object]] = []
     nets: dict[tuple[str, int], Trained] = {}
-    for name, seed in tqdm(jobs, desc="variants", disable=not progress):
-        net = train_config(
-            name, variant_config(name, base(seed)), data[0], progress=False, device=device,
-            cache=cache,
-        )  # fmt: skip
+    for name, seed, config in tqdm(jobs, desc="variants", disable=not progress):
+        net = train_config(name, config, data[0], progress=False, device=device, cache=cache)
         nets[name, seed] = net
         rows.append({"variant": name, "seed": seed, **evaluate(net, *data), "seconds": net.seconds})
     return rows, nets

@@ -13,6 +13,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass
 
+from zfviz.ablations import PAPER_TABLE2, PAPER_TABLE3, variant_key
 from zfviz.results import Recorded
 
 __all__ = ["Measure", "Finding", "MEASURES", "FINDINGS", "CHAPTERS", "side_by_side",
@@ -47,6 +48,11 @@ class Finding:
 def _delta(part: str, layer: int, paper: float) -> Measure:
     return Measure("correspondence", f"delta{layer}_{part}",
                    f"Delta_{layer}, {part.replace('_', ' ')} masked (Table 1)", paper)  # fmt: skip
+
+
+def _gap(variant: str) -> float:
+    train, val1, _ = PAPER_TABLE3[variant]
+    return (val1 - train) / 100
 
 
 MEASURES: tuple[Measure, ...] = (
@@ -147,36 +153,26 @@ MEASURES: tuple[Measure, ...] = (
     *(
         Measure(
             "ablations",
-            f"val_top1_err_{slug}",
+            f"val_top1_err_{variant_key(name)}",
             f"validation top-1 error, {name} (Table 3)",
-            paper,
+            val1 / 100,
             percent=True,
         )
-        for name, slug, paper in (
-            ("baseline", "baseline", 0.384),
-            ("removed 3,4", "removed34", 0.454),
-            ("removed 7", "removed7", 0.400),
-            ("removed 6,7", "removed67", 0.448),
-            ("removed 3,4,6,7", "removed3467", 0.713),
-            ("fc6,7 half", "fc_half", 0.402),
-            ("fc6,7 double", "fc_double", 0.388),
-            ("conv3-5 widened", "conv_wide", 0.375),
-            ("both widened", "both_wide", 0.383),
-        )
+        for name, (_, val1, _) in PAPER_TABLE3.items()
     ),  # fmt: skip
     Measure(
         "ablations",
-        "gap_both_wide",
+        f"gap_{variant_key('both widened')}",
         "validation minus train top-1 error, both widened (Table 3)",
-        0.383 - 0.100,
+        _gap("both widened"),
         percent=True,
     ),  # fmt: skip
-    Measure("ablations", "gap_baseline", "same, baseline", 0.384 - 0.331, percent=True),
+    Measure("ablations", "gap_baseline", "same, baseline", _gap("baseline"), percent=True),
     Measure(
         "ablations",
         "ensemble_top1_err",
         "validation top-1 error, ensemble of the baseline's seeds (paper: 5 nets, Table 2)",
-        0.367,
+        PAPER_TABLE2["5 convnets (a)"][0] / 100,
         percent=True,
     ),  # fmt: skip
     Measure(

@@ -1,8 +1,8 @@
 """Trained networks that ship with the book, in ``data/checkpoints/``.
 
 The architecture and ablation chapters compare 22 networks, each trained for about 3,800 SGD
-steps: about forty minutes on two CPU cores, more than CI's budget and a reader's patience. So
-they are trained once, with ``python -m zfviz.shipped``, and committed. Each file is a
+steps: about forty CPU-minutes (twenty on two cores), more than CI's budget and a reader's
+patience. So they are trained once, with ``python -m zfviz.shipped``, and committed. Each file is a
 checkpoint of the cache's own format, under the cache's own name (:mod:`zfviz.checkpoints`:
 the key hashes the whole training configuration and the versions of the training code and of
 the world), with its weights stored as float16 to halve the download. Before use a file is
@@ -157,7 +157,7 @@ def main(argv: list[str] | None = None) -> int:
     wanted = set()
     for label, config in configs.items():
         result = training.trained_model(config, cache=True, progress=False)
-        if getattr(result, "shipped", False):  # already shipped and verified: keep the file
+        if result.shipped:  # already shipped and verified: keep the file
             wanted.add(shipped_path(config).name)
             continue
         # train_many's processes train with one thread each
