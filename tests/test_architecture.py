@@ -6,8 +6,11 @@ from zfviz.architecture import (
     active_fraction,
     aliased_energy,
     band_energy,
+    colour_share,
     dead_filters,
     grating,
+    orientation_energy,
+    orientation_selectivity,
     shift_aliasing,
     spectrum,
 )
@@ -120,3 +123,65 @@ def test_measures_give_the_model_back_unchanged(tiny):
 
 def test_shift_aliasing_runs_on_canvases_larger_than_the_training_size(tiny):
     assert shift_aliasing(tiny, 2, size=96, periods=(4, 8)) >= 0
+
+
+@pytest.mark.parametrize(
+    ("orientation", "band"), [("vertical", 0), ("diagonal", 2), ("horizontal", 4)]
+)
+def test_stripes_put_their_energy_in_the_band_of_their_orientation(orientation, band):
+    # grating(): "vertical" varies along x (angle 0), "horizontal" along y (90 degrees),
+    # "diagonal" along x + y (45 degrees, band 2 of 8). A real filter's spectrum also holds the
+    # mirrored frequency (-fy, -fx): modulo 180 degrees, the same orientation.
+    weight = grating(8, 4, orientation=orientation)[:1].unsqueeze(0)
+    shares = orientation_energy(_conv_with(weight), bands=8, size=8)[0]
+    assert float(shares[band]) > 0.99
+
+
+def test_orientation_shares_sum_to_one_for_every_filter():
+    torch.manual_seed(0)
+    shares = orientation_energy(nn.Conv2d(3, 16, 7), bands=6)
+    assert torch.allclose(shares.sum(1), torch.ones(16), atol=1e-5)
+
+
+def test_an_isotropic_blob_is_less_orientation_selective_than_random_noise():
+    y, x = torch.meshgrid(torch.arange(7.0), torch.arange(7.0), indexing="ij")
+    blob = torch.exp(-((x - 3) ** 2 + (y - 3) ** 2) / 4).expand(1, 3, 7, 7)
+    torch.manual_seed(0)
+    noise = orientation_selectivity(nn.Conv2d(3, 64, 7)).mean()
+    assert float(orientation_selectivity(_conv_with(blob))[0]) < float(noise)
+
+
+def test_a_gabor_edge_is_far_more_orientation_selective_than_random_noise():
+    y, x = torch.meshgrid(torch.arange(7.0) - 3, torch.arange(7.0) - 3, indexing="ij")
+    gabor = (torch.exp(-(x**2 + y**2) / 8) * torch.sin(2 * torch.pi * x / 5)).expand(1, 3, 7, 7)
+    torch.manual_seed(0)
+    noise = float(orientation_selectivity(nn.Conv2d(3, 64, 7)).mean())
+    assert float(orientation_selectivity(_conv_with(gabor))[0]) > 2 * noise
+
+
+def test_orientation_energy_refuses_fewer_than_two_bands():
+    with pytest.raises(ValueError, match="bands"):
+        orientation_energy(nn.Conv2d(3, 1, 3), bands=1)
+
+
+def test_colour_share_matches_a_projection_on_the_grey_axis():
+    torch.manual_seed(0)
+    conv = nn.Conv2d(3, 5, 3)
+    grey_axis = torch.ones(3) / 3**0.5
+    for k, w in enumerate(conv.weight.detach()):
+        pixels = w.reshape(3, -1).T  # (positions, RGB)
+        grey = (pixels @ grey_axis).pow(2).sum()
+        expected = 1 - grey / pixels.pow(2).sum()
+        assert float(colour_share(conv)[k]) == pytest.approx(float(expected), rel=1e-5)
+
+
+def test_grey_filters_have_no_colour_and_noise_about_two_thirds():
+    torch.manual_seed(0)
+    grey = _conv_with(torch.randn(4, 1, 5, 5).expand(4, 3, 5, 5))
+    assert torch.allclose(colour_share(grey), torch.zeros(4), atol=1e-6)
+    assert float(colour_share(nn.Conv2d(3, 512, 7)).mean()) == pytest.approx(2 / 3, abs=0.02)
+
+
+def test_colour_share_needs_three_input_channels():
+    with pytest.raises(ValueError, match="3 input channels"):
+        colour_share(nn.Conv2d(1, 2, 3))

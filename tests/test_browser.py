@@ -3,22 +3,33 @@
 
 Every figure loads, no page logs an error to the console, each chapter's Colab button opens that
 chapter's notebook on GitHub, and the occlusion chapter's JavaScript-only slider changes the
-picture when moved. Screenshots of the index and of a chapter are saved (pytest's tmp dir, and
-``_build/screenshots/``). The book is built once per session (``built_book`` in conftest.py).
+picture when moved. As a reader sees the pages: tables are HTML tables (no raw Markdown pipe
+text), no code cell has to be scrolled sideways, and every panel of every figure is legible at
+the width the page shows it. A screenshot of every whole page is saved in
+``_build/screenshots/`` (one PNG per page, for a reviewer to look at the book at a glance). The
+book is built once per session (``built_book`` in conftest.py).
 
 Without Chromium the tests skip locally; in CI (``CI=true``) they fail, saying what to install.
 """
 
+import base64
 import functools
 import http.server
+import io
+import json
 import os
+import re
 import shutil
 import threading
 import time
 from pathlib import Path
+from urllib.parse import unquote, urlparse
 
 import pytest
 import yaml
+from PIL import Image
+
+from zfviz.plotting import PANELS_KEY
 
 ROOT = Path(__file__).resolve().parent.parent
 COLAB = "https://colab.research.google.com/github/zfviz/zfviz/blob/main/{}.ipynb"
@@ -127,6 +138,40 @@ return Array.from(document.images).map((img) => ({
   src: img.currentSrc.slice(0, 120), complete: img.complete, width: img.naturalWidth}));
 """
 
+# Figures that code cells drew: the full source (a file or a data: URL), the width the browser
+# shows and the file's own width. Hidden images (the static sliders' other frames) are skipped.
+_FIGURES = """
+return Array.from(document.querySelectorAll('.cell_output img'))
+  .filter((img) => img.offsetParent !== null)
+  .map((img) => ({src: img.currentSrc, shown: img.getBoundingClientRect().width,
+                  natural: img.naturalWidth}));
+"""
+
+# Text a reader sees outside the code: the page without its input cells and code blocks. Raw
+# Markdown tables (a separator row such as |---|:--:| or, after smart quotes, |—|) show up here.
+_PROSE = """
+const main = document.querySelector('main') || document.body;
+const copy = main.cloneNode(true);
+copy.querySelectorAll('.cell_input, div[class^="highlight-"]:not(.cell_output *), script, style')
+  .forEach((e) => e.remove());
+document.body.appendChild(copy);  // innerText needs a rendered element
+const text = copy.innerText;
+copy.remove();
+return text;
+"""
+
+# Input cells whose code is wider than the column: the reader would scroll them sideways.
+_WIDE_CODE = """
+return Array.from(document.querySelectorAll('.cell_input pre'))
+  .filter((pre) => pre.scrollWidth > pre.clientWidth + 1)
+  .map((pre) => ({first: pre.innerText.split('\\n')[0].slice(0, 80),
+                  over: pre.scrollWidth - pre.clientWidth}));
+"""
+
+RAW_TABLE_ROW = re.compile(r"\|\s*:?[-\u2013\u2014]+:?\s*\|")
+MIN_PANEL_PX = 160  # the narrowest panel of a figure, as the page shows it
+MIN_SCALE = 0.75  # a figure shrunk further than this makes its 8-9 pt labels hard to read
+
 
 @pytest.fixture(scope="module")
 def visited(site, browser):
@@ -146,8 +191,26 @@ def visited(site, browser):
             "images": browser.execute_script(_IMAGES),
             "console": browser.get_log("browser"),
             "colab": links,
+            "figures": browser.execute_script(_FIGURES),
+            "prose": browser.execute_script(_PROSE),
+            "wide_code": browser.execute_script(_WIDE_CODE),
+            "tables": browser.execute_script("return document.querySelectorAll('table').length"),
         }
+        _full_page_screenshot(browser, ROOT / "_build" / "screenshots" / f"{Path(page).name}.png")
     return found
+
+
+def _full_page_screenshot(browser, path: Path, max_height: int = 24000) -> None:
+    """The whole page (not just the window) as one PNG, through the DevTools protocol."""
+    width, height = browser.execute_script(
+        "return [document.documentElement.clientWidth, document.documentElement.scrollHeight]"
+    )
+    shot = browser.execute_cdp_cmd("Page.captureScreenshot", {
+        "format": "png", "captureBeyondViewport": True,
+        "clip": {"x": 0, "y": 0, "width": width, "height": min(height, max_height), "scale": 1},
+    })  # fmt: skip
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_bytes(base64.b64decode(shot["data"]))
 
 
 def test_every_page_of_the_table_of_contents_was_served(visited, browser, site):
@@ -220,9 +283,93 @@ def _screenshot(browser, url: str, path: Path) -> Path:
 
 
 def test_screenshots_of_the_index_and_a_chapter(site, browser, tmp_path):
-    for name, url in (("index.png", f"{site}/index.html"),
-                      ("occlusion.png", f"{site}/book/occlusion.html")):  # fmt: skip
+    for name, url in (("window-index.png", f"{site}/index.html"),
+                      ("window-occlusion.png", f"{site}/book/occlusion.html")):  # fmt: skip
         copy = _screenshot(browser, url, tmp_path / name)
         data = (tmp_path / name).read_bytes()
         assert data[:8] == b"\x89PNG\r\n\x1a\n" and len(data) > 10_000, name
         assert copy.read_bytes() == data
+
+
+def raw_markdown_tables(text: str) -> list[str]:
+    """Lines of ``text`` that are a Markdown table's separator row: a table left unrendered."""
+    return [line.strip()[:80] for line in text.splitlines() if RAW_TABLE_ROW.search(line)]
+
+
+def test_raw_table_text_is_told_apart_from_prose():
+    assert raw_markdown_tables("| a | b |\n|---|--:|\n| 1 | 2 |") == ["|---|--:|"]
+    assert raw_markdown_tables("| variant | error |\u2014:|\u2014:|") != []  # after smart quotes
+    assert raw_markdown_tables("a | b, and 3 - 2 = 1; |x| is the norm") == []
+
+
+def test_no_page_shows_raw_markdown_table_text(visited):
+    raw = [f"{page}: {line}" for page, v in visited.items()
+           for line in raw_markdown_tables(v["prose"])]  # fmt: skip
+    assert not raw, "Markdown tables shown as text, not as tables:\n" + "\n".join(raw)
+
+
+def test_the_chapters_tables_are_html_tables(visited):
+    # the pages whose cells display tables (zfviz.results.markdown_table): each has <table>s
+    for page in ("book/ablations", "book/architecture", "book/wrapup", "book/transfer"):
+        assert visited[page]["tables"] > 0, page
+
+
+def test_no_code_cell_scrolls_sideways(visited):
+    wide = [f"{page}: {c['first']!r} ({c['over']} px too wide)" for page, v in visited.items()
+            for c in v["wide_code"]]  # fmt: skip
+    assert not wide, "code cells wider than the page:\n" + "\n".join(wide)
+
+
+def _png_bytes(html: Path, src: str) -> bytes:
+    if src.startswith("data:image/png;base64,"):
+        return base64.b64decode(src.split(",", 1)[1])
+    return (html / unquote(urlparse(src).path).lstrip("/")).read_bytes()
+
+
+def narrowest_panel(png: bytes, shown: float) -> float:
+    """The narrowest panel of a figure as the page shows it, in CSS pixels: the panel widths the
+    figure recorded (zfviz.plotting.with_panel_widths), or the whole image, scaled as shown."""
+    image = Image.open(io.BytesIO(png))
+    widths = json.loads(getattr(image, "text", {}).get(PANELS_KEY, "[]")) or [image.width]
+    return min(widths) * shown / image.width
+
+
+def test_narrowest_panel_scales_the_recorded_widths():
+    buffer = io.BytesIO()
+    from PIL import PngImagePlugin
+
+    info = PngImagePlugin.PngInfo()
+    info.add_text(PANELS_KEY, "[300.0, 200.0]")
+    Image.new("RGB", (800, 100)).save(buffer, format="PNG", pnginfo=info)
+    assert narrowest_panel(buffer.getvalue(), shown=400) == 100
+    plain = io.BytesIO()
+    Image.new("RGB", (800, 100)).save(plain, format="PNG")
+    assert narrowest_panel(plain.getvalue(), shown=400) == 400
+
+
+def test_every_figure_panel_is_legible_at_the_width_the_page_shows(visited, built_book):
+    small = []
+    for page, v in visited.items():
+        for figure in v["figures"]:
+            if (
+                not figure["src"].split("?")[0].endswith(".png")
+                and "image/png" not in figure["src"][:30]
+            ):
+                continue
+            png = _png_bytes(built_book.html, figure["src"])
+            panel = narrowest_panel(png, figure["shown"])
+            scale = figure["shown"] / figure["natural"]
+            if panel < MIN_PANEL_PX or scale < MIN_SCALE:
+                name = figure["src"][:60] if not figure["src"].startswith("data:") else "slider"
+                small.append(f"{page}: {name}: narrowest panel {panel:.0f} px, "
+                             f"shown at {scale:.2f} of its size")  # fmt: skip
+    assert not small, (f"figures too small to read (panels >= {MIN_PANEL_PX} px, scale >= "
+                       f"{MIN_SCALE}):\n" + "\n".join(small))  # fmt: skip
+
+
+def test_a_full_page_screenshot_of_every_page(visited):
+    for page in visited:
+        shot = ROOT / "_build" / "screenshots" / f"{Path(page).name}.png"
+        data = shot.read_bytes()
+        assert data[:8] == b"\x89PNG\r\n\x1a\n", page
+        assert Image.open(io.BytesIO(data)).height > 1600, page  # the whole page, not the window

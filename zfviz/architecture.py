@@ -39,9 +39,16 @@ __all__ = [
     "aliased_energy",
     "grating",
     "shift_aliasing",
+    "orientation_energy",
+    "orientation_selectivity",
+    "colour_share",
 ]
 
 BANDS = (0.125, 0.25)  # cycles per pixel: low < 1/8 <= mid < 1/4 <= high
+# Below this radial frequency (cycles per pixel) orientation is left out: the few grid points
+# near DC lie on the axes, so a smooth blob's low frequencies would read as "horizontal and
+# vertical". From 1/16 on, a 32-point grid has points at every angle.
+MIN_ORIENTED_FREQUENCY = 1 / 16
 
 
 def _conv(conv: nn.Module) -> nn.Conv2d:
@@ -276,3 +283,73 @@ def shift_aliasing(
             spread = centre.std(0, unbiased=False).sum()
             scores.append(float(spread / mean) if mean > 0 else 0.0)
     return float(np.mean(scores))
+
+
+def orientation_energy(conv: nn.Conv2d, bands: int = 8, size: int = 32) -> torch.Tensor:
+    """Share of each filter's energy in ``bands`` orientation bands: ``(out, bands)``.
+
+    The orientation of a frequency ``(fy, fx)`` is its angle modulo 180 degrees (a grating and
+    its mirror image are the same stripes); band ``b`` holds the angles in
+    ``[b, b + 1) * 180 / bands`` degrees, band 0 starting at stripes that vary along x.
+    Frequencies below :data:`MIN_ORIENTED_FREQUENCY` (the DC term, a filter's mean, and the
+    smoothest variations) have no usable orientation and are left out. Rows sum to 1 (0 for a
+    filter with no energy there).
+
+    Example:
+        >>> conv = nn.Conv2d(1, 1, 8, bias=False)
+        >>> with torch.no_grad():  # stripes that vary along x: all energy at angle 0
+        ...     _ = conv.weight.copy_(torch.tensor([1.0, -1.0] * 4).expand(8, 8).view(1, 1, 8, 8))
+        >>> orientation_energy(conv, bands=4, size=8)
+        tensor([[1., 0., 0., 0.]])
+    """
+    if not isinstance(bands, int) or bands < 2:
+        raise ValueError(f"bands must be an integer >= 2, got {bands!r}")
+    power, fy, fx = spectrum(conv, size)
+    angle = torch.remainder(torch.atan2(fy, fx), np.pi)  # 0 .. pi
+    band = torch.clamp((angle / (np.pi / bands)).floor().long(), max=bands - 1)
+    oriented = (fx**2 + fy**2).sqrt() >= MIN_ORIENTED_FREQUENCY
+    masks = [((band == b) & oriented).double() for b in range(bands)]
+    shares = torch.stack([(power * m).sum(dim=(1, 2)) for m in masks], dim=1)
+    return (shares / shares.sum(dim=1, keepdim=True).clamp_min(1e-30)).float()
+
+
+def orientation_selectivity(conv: nn.Conv2d, bands: int = 8, size: int = 32) -> torch.Tensor:
+    """Each filter's largest orientation-band share (:func:`orientation_energy`): ``(out,)``.
+
+    1 for a filter whose energy lies in one orientation band (an edge or stripe detector, as
+    the paper's layer 1 shows); near ``1 / bands`` for a blob or for white noise. How far a
+    layer's mean rises above a random-initialised layer's mean is the number a caption such as
+    "oriented edges" can stand on.
+
+    Example:
+        >>> torch.manual_seed(0)  # doctest: +ELLIPSIS
+        <torch._C.Generator object at ...>
+        >>> noise = nn.Conv2d(3, 64, 7)
+        >>> 0.15 < float(orientation_selectivity(noise, bands=8).mean()) < 0.25
+        True
+    """
+    return orientation_energy(conv, bands, size).max(dim=1).values
+
+
+def colour_share(conv: nn.Conv2d) -> torch.Tensor:
+    """Share of each filter's energy in colour (the part that is not the same in R, G and B).
+
+    A filter's weights ``w[c, y, x]`` split into a grey part (the mean over the three colour
+    channels, repeated) and a colour part (the rest); the share is the colour part's energy over
+    the whole energy, ``(out,)``. 0 for a grey edge, 2/3 on average for white noise, near 1 for
+    a colour-opponent blob (red against green). Needs three input channels.
+
+    Example:
+        >>> conv = nn.Conv2d(3, 2, 1, bias=False)
+        >>> with torch.no_grad():
+        ...     _ = conv.weight.copy_(torch.tensor([[1.0, 1, 1], [1, -1, 0]]).view(2, 3, 1, 1))
+        >>> colour_share(conv)
+        tensor([0., 1.])
+    """
+    conv = _conv(conv)
+    w = conv.weight.detach().double().cpu()
+    if w.shape[1] != 3:
+        raise ValueError(f"colour_share needs a layer with 3 input channels, got {w.shape[1]}")
+    grey = w.mean(dim=1, keepdim=True).expand_as(w)
+    total = w.pow(2).sum(dim=(1, 2, 3)).clamp_min(1e-30)
+    return ((w - grey).pow(2).sum(dim=(1, 2, 3)) / total).float()

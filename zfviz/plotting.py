@@ -9,6 +9,10 @@ after ``plt.style.use`` elsewhere).
 
 from __future__ import annotations
 
+import base64
+import json
+import struct
+import zlib
 from collections.abc import Sequence
 
 import matplotlib.pyplot as plt
@@ -39,7 +43,8 @@ STYLE: dict[str, object] = {
 
 
 def use_style() -> None:
-    """Apply the book's figure style, :data:`STYLE`, to matplotlib.
+    """Apply the book's figure style, :data:`STYLE`, to matplotlib; in a notebook, also record
+    each displayed figure's panel widths in its PNG (:func:`panel_widths`, :data:`PANELS_KEY`).
 
     Example:
         >>> use_style()
@@ -47,6 +52,99 @@ def use_style() -> None:
         False
     """
     plt.rcParams.update(STYLE)
+    _record_panels_in_notebook_figures()
+
+
+# The PNG text key under which a notebook figure carries its panels' widths in pixels (JSON):
+# the browser test reads it to check that every panel is legible at the width the page shows.
+PANELS_KEY = "zfviz:panel-widths"
+
+
+def panel_widths(fig: Figure) -> list[float]:
+    """Width in pixels, at the figure's dpi, of each panel of ``fig`` that shows something.
+
+    A panel is an axes with an image, a line, a collection, a patch or a text in it; colour
+    bars and empty grid cells are not panels.
+
+    Example:
+        >>> fig, axes = plt.subplots(1, 3, figsize=(6, 2), dpi=100)
+        >>> _ = axes[0].plot([0, 1]); _ = axes[1].imshow(np.zeros((2, 2)))
+        >>> [round(w) for w in panel_widths(fig)]  # the third cell is empty
+        [137, 137]
+        >>> plt.close(fig)
+    """
+    widths = []
+    for ax in fig.axes:
+        if hasattr(ax, "_colorbar") or not ax.get_visible():
+            continue
+        if ax.images or ax.lines or ax.collections or ax.patches or ax.texts:
+            widths.append(ax.get_position().width * fig.get_figwidth() * fig.dpi)
+    return widths
+
+
+def _png_chunk(kind: bytes, data: bytes) -> bytes:
+    return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
+
+
+def with_panel_widths(png: bytes, fig: Figure) -> bytes:
+    """``png`` with a text chunk (:data:`PANELS_KEY`) holding :func:`panel_widths` of ``fig``.
+
+    Example:
+        >>> import io
+        >>> from PIL import Image
+        >>> fig, ax = plt.subplots(figsize=(2, 1), dpi=100)
+        >>> _ = ax.plot([0, 1])
+        >>> buffer = io.BytesIO(); fig.savefig(buffer, format="png"); plt.close(fig)
+        >>> Image.open(io.BytesIO(with_panel_widths(buffer.getvalue(), fig))).text[PANELS_KEY]
+        '[155.0]'
+    """
+    if png[:8] != b"\x89PNG\r\n\x1a\n":
+        raise ValueError("png must be the bytes of a PNG file")
+    widths = json.dumps([round(w, 1) for w in panel_widths(fig)])
+    end_of_header = 8 + 4 + 4 + 13 + 4  # signature, then the IHDR chunk (13 bytes of data)
+    chunk = _png_chunk(b"tEXt", PANELS_KEY.encode("latin-1") + b"\0" + widths.encode("latin-1"))
+    return png[:end_of_header] + chunk + png[end_of_header:]
+
+
+def _record_panels_in_notebook_figures() -> None:
+    """In IPython, wrap the PNG formatter of figures so that each PNG carries its panel widths.
+
+    The inline backend (re)registers its formatter when it is first loaded, so the backend is
+    loaded first, and the wrapper checks itself back in before every cell.
+    """
+    try:
+        from IPython import get_ipython
+    except ImportError:
+        return
+    shell = get_ipython()
+    if shell is None or not hasattr(shell, "display_formatter"):
+        return
+    plt.close(plt.figure())  # load the backend now: its formatter is the one to wrap
+
+    def wrap(*_: object) -> None:
+        formatter = shell.display_formatter.formatters["image/png"]
+        try:
+            inner = formatter.lookup_by_type(Figure)
+        except KeyError:
+            return
+        if getattr(inner, "_zfviz_panels", False):
+            return
+
+        def png(fig: Figure) -> str | bytes | None:
+            data = inner(fig)
+            if data is None:
+                return None
+            raw = base64.b64decode(data) if isinstance(data, str) else data
+            out = with_panel_widths(raw, fig)
+            return base64.b64encode(out).decode("ascii") if isinstance(data, str) else out
+
+        png._zfviz_panels = True  # type: ignore[attr-defined]
+        formatter.for_type(Figure, png)
+
+    wrap()
+    if not getattr(shell, "_zfviz_panels_hook", False):
+        shell.events.register("pre_run_cell", wrap)
+        shell._zfviz_panels_hook = True
 
 
 use_style()
