@@ -150,40 +150,84 @@ def _record_panels_in_notebook_figures() -> None:
 use_style()
 
 
-def _grid_shape(n: int, ncols: int | None) -> tuple[int, int]:
-    ncols = ncols or min(n, 10)
+# The page: the rendered book's output column is 768 px wide at a 1280-px window (measured in
+# Chromium with _static/zfviz.css); figures are drawn at 100 dpi, so up to 7.6 inches show at
+# full size. A panel narrower than MIN_PANEL inches is hard to read on the page.
+PAGE_WIDTH = 7.6
+MIN_PANEL = 1.6
+
+
+def _grid_shape(n: int, ncols: int | None, size: float = MIN_PANEL) -> tuple[int, int]:
+    ncols = ncols or min(n, max(1, int(PAGE_WIDTH // size)))
     return (n + ncols - 1) // ncols, ncols
+
+
+def fold(ncols: int, size: float, page_width: float = PAGE_WIDTH) -> tuple[int, int]:
+    """How a row of ``ncols`` panels of ``size`` inches fits the page: ``(lines, per_line)``.
+
+    A row that fits stays one line; a wider one is folded into as few lines as fit, with the
+    panels shared out evenly (six panels that do not fit become two lines of three, not four
+    and two).
+
+    Example:
+        >>> fold(4, 1.7), fold(6, 1.7), fold(9, 1.7)
+        ((1, 4), (2, 3), (3, 3))
+    """
+    if ncols < 1 or size <= 0:
+        raise ValueError(f"expected ncols >= 1 and size > 0, got ncols={ncols}, size={size}")
+    fits = max(1, int(page_width // size))
+    lines = -(-ncols // fits)
+    return lines, -(-ncols // lines)
 
 
 def image_grid(
     images: np.ndarray | Sequence[np.ndarray],
     titles: Sequence[str] | None = None,
     ncols: int | None = None,
-    size: float = 1.3,
+    size: float = 1.85,
     suptitle: str | None = None,
+    page_width: float = PAGE_WIDTH,
 ) -> Figure:
-    """Show uint8 images (N, H, W, 3) in a grid, with optional titles.
+    """Show images (N, H, W, 3), uint8 or floats in [0, 1], in rows of ``ncols``, with titles.
+
+    Each cell is ``size`` inches wide (100 px per inch at the book's 100 dpi; the default
+    leaves a panel of about 165 px once titles and margins are set). A row wider than
+    ``page_width`` is folded onto several lines (:func:`fold`), and rows are set apart by a
+    gap, so a figure whose rows mean something (an image, then its projections at layers 1-5)
+    stays readable at the page's width instead of being shrunk.
 
     Example:
         >>> import numpy as np
         >>> fig = image_grid(np.zeros((4, 8, 8, 3), np.uint8), titles=list("abcd"), ncols=2)
         >>> len(fig.axes)
         4
+        >>> fig = image_grid(np.zeros((12, 8, 8, 3), np.uint8), ncols=6)  # 2 rows, folded
+        >>> round(float(fig.get_figwidth()), 2)  # 6 cells of 1.85 in: two lines of 3 per row
+        5.55
     """
     n = len(images)
-    rows, cols = _grid_shape(n, ncols)
+    rows, cols = _grid_shape(n, ncols, size)
+    lines, per_line = fold(cols, size, page_width)
     aspect = images[0].shape[0] / images[0].shape[1]  # cells as tall as the images, no gaps
-    height = rows * size * aspect + (0.3 if titles is not None else 0.0) * rows + 0.2
-    fig, axes = plt.subplots(rows, cols, figsize=(cols * size, height), squeeze=False)
-    for i, ax in enumerate(axes.flat):
+    title_h = 0.3 if titles is not None else 0.0
+    gap = 0.25 if lines > 1 else 0.0  # between rows, when a row spans several lines
+    height = rows * lines * (size * aspect + title_h) + (rows - 1) * gap + 0.2
+    fig = plt.figure(figsize=(per_line * size, height))
+    ratios = []
+    for r in range(rows):
+        ratios += [size * aspect + title_h] * lines + ([gap] if gap and r < rows - 1 else [])
+    grid = fig.add_gridspec(len(ratios), per_line, height_ratios=ratios)
+    for i in range(n):
+        r, q = divmod(i, cols)
+        line, col = divmod(q, per_line)
+        ax = fig.add_subplot(grid[r * (lines + (1 if gap else 0)) + line, col])
         ax.axis("off")
-        if i < n:
-            ax.imshow(images[i], interpolation="nearest")
-            if titles is not None:
-                ax.set_title(titles[i], fontsize=8)
+        ax.imshow(images[i], interpolation="nearest")
+        if titles is not None:
+            ax.set_title(titles[i], fontsize=8)
     if suptitle:
         fig.suptitle(suptitle, fontsize=10)
-    fig.tight_layout()
+    fig.tight_layout(pad=0.3, h_pad=0.3, w_pad=0.3)
     return fig
 
 
@@ -199,32 +243,35 @@ def normalise_each(x: np.ndarray) -> np.ndarray:
 def filter_mosaic(
     weight: torch.Tensor, ncols: int = 16, size: float = 0.45, title: str | None = None
 ) -> Figure:
-    """Layer-1 filters (out, 3, k, k) as small colour images, each stretched on its own.
+    """Layer-1 filters (out, 3, k, k) as one mosaic of small colour images, each stretched on
+    its own (as the paper's Fig. 6 shows them), ``size`` inches per filter.
+
+    One picture rather than a panel per filter: the mosaic is read as a whole, and on the page
+    it is a single panel as wide as ``ncols * size`` inches.
 
     Example:
         >>> import torch
         >>> fig = filter_mosaic(torch.randn(8, 3, 7, 7), ncols=4)
-        >>> len(fig.axes)
-        8
+        >>> len(fig.axes), fig.axes[0].images[0].get_array().shape  # 2 rows of 4, 1-px gaps
+        (1, (15, 31, 3))
     """
-    w = weight.detach().cpu().numpy().transpose(0, 2, 3, 1)
+    w = weight.detach().float().cpu().numpy().transpose(0, 2, 3, 1)
     w = normalise_each(w)
     rows, cols = _grid_shape(len(w), ncols)
-    fig, axes = plt.subplots(rows, cols, figsize=(cols * size, rows * size + 0.3), squeeze=False)
-    for i, ax in enumerate(axes.flat):
-        ax.axis("off")
-        if i < len(w):
-            ax.imshow(w[i], interpolation="nearest")
+    picture = mosaic(w, ncols=cols, gap=1, fill=1.0)
+    fig, ax = plt.subplots(figsize=(cols * size, rows * size + (0.35 if title else 0.05)))
+    ax.imshow(picture, interpolation="nearest")
+    ax.axis("off")
     if title:
-        fig.suptitle(title, fontsize=10)
-    fig.tight_layout(pad=0.2)
+        ax.set_title(title, fontsize=10)
+    fig.tight_layout(pad=0.1)
     return fig
 
 
 def training_curves(history: Sequence[dict], label: str = "", fig: Figure | None = None) -> Figure:
     """Loss and accuracy per epoch from a training history (``zfviz.train.TrainResult``)."""
     if fig is None:
-        fig, _ = plt.subplots(1, 2, figsize=(9, 3.2))
+        fig, _ = plt.subplots(1, 2, figsize=(PAGE_WIDTH, 3.0))
     ax_loss, ax_acc = fig.axes[:2]
     epochs = [h["epoch"] for h in history]
     ax_loss.plot(epochs, [h["train_loss"] for h in history], marker="o", label=label or None)
@@ -300,7 +347,12 @@ def occlusion_figure(
     height, width = image.shape[:2]
     extent = _occlusion_extent(maps)
     panels = 5 if maps.projection is not None else 4
-    fig, axes = plt.subplots(1, panels, figsize=(2.5 * panels, 2.8))
+    # two lines of panels: five side by side would be about 100 px each on the page
+    ncols = 3 if panels == 5 else 2
+    fig, grid = plt.subplots(2, ncols, figsize=(2.5 * ncols, 5.0), squeeze=False)
+    axes = grid.flat[:panels]
+    for spare in grid.flat[panels:]:
+        spare.remove()
     ax = axes[0]
     ax.imshow(image)
     drop = maps.clean_probability - maps.probability.numpy()
