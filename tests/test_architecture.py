@@ -8,6 +8,8 @@ from zfviz.architecture import (
     band_energy,
     colour_share,
     dead_filters,
+    filter_character,
+    gabor,
     grating,
     orientation_energy,
     orientation_selectivity,
@@ -151,12 +153,23 @@ def test_an_isotropic_blob_is_less_orientation_selective_than_random_noise():
     assert float(orientation_selectivity(_conv_with(blob))[0]) < float(noise)
 
 
-def test_a_gabor_edge_is_far_more_orientation_selective_than_random_noise():
-    y, x = torch.meshgrid(torch.arange(7.0) - 3, torch.arange(7.0) - 3, indexing="ij")
-    gabor = (torch.exp(-(x**2 + y**2) / 8) * torch.sin(2 * torch.pi * x / 5)).expand(1, 3, 7, 7)
+@pytest.mark.parametrize("angle", [0.0, 30.0, 45.0, 90.0, 150.0])
+def test_a_gabor_edge_is_far_more_orientation_selective_than_random_noise(angle):
     torch.manual_seed(0)
     noise = float(orientation_selectivity(nn.Conv2d(3, 64, 7)).mean())
-    assert float(orientation_selectivity(_conv_with(gabor))[0]) > 2 * noise
+    assert float(orientation_selectivity(gabor(7, angle=angle))[0]) > 2 * noise
+
+
+@pytest.mark.parametrize("angle", [0.0, 45.0, 90.0, 135.0])
+def test_a_gabor_puts_most_energy_in_the_band_of_its_angle(angle):
+    shares = orientation_energy(gabor(7, angle=angle), bands=8)[0]
+    assert int(shares.argmax()) == round(angle / 22.5) % 8
+
+
+def test_filter_character_of_a_grey_gabor_is_oriented_and_colourless():
+    character = filter_character(gabor(7))
+    assert character["colour share"] < 1e-6
+    assert character["orientation selectivity"] > 0.4
 
 
 def test_orientation_energy_refuses_fewer_than_two_bands():

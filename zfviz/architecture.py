@@ -42,6 +42,8 @@ __all__ = [
     "orientation_energy",
     "orientation_selectivity",
     "colour_share",
+    "gabor",
+    "filter_character",
 ]
 
 BANDS = (0.125, 0.25)  # cycles per pixel: low < 1/8 <= mid < 1/4 <= high
@@ -289,8 +291,8 @@ def orientation_energy(conv: nn.Conv2d, bands: int = 8, size: int = 32) -> torch
     """Share of each filter's energy in ``bands`` orientation bands: ``(out, bands)``.
 
     The orientation of a frequency ``(fy, fx)`` is its angle modulo 180 degrees (a grating and
-    its mirror image are the same stripes); band ``b`` holds the angles in
-    ``[b, b + 1) * 180 / bands`` degrees, band 0 starting at stripes that vary along x.
+    its mirror image are the same stripes); band ``b`` holds the angles within half a band of
+    ``b * 180 / bands`` degrees, band 0 centred on stripes that vary along x.
     Frequencies below :data:`MIN_ORIENTED_FREQUENCY` (the DC term, a filter's mean, and the
     smoothest variations) have no usable orientation and are left out. Rows sum to 1 (0 for a
     filter with no energy there).
@@ -305,8 +307,9 @@ def orientation_energy(conv: nn.Conv2d, bands: int = 8, size: int = 32) -> torch
     if not isinstance(bands, int) or bands < 2:
         raise ValueError(f"bands must be an integer >= 2, got {bands!r}")
     power, fy, fx = spectrum(conv, size)
-    angle = torch.remainder(torch.atan2(fy, fx), np.pi)  # 0 .. pi
-    band = torch.clamp((angle / (np.pi / bands)).floor().long(), max=bands - 1)
+    width = np.pi / bands
+    angle = torch.remainder(torch.atan2(fy, fx) + width / 2, np.pi)  # bands centred on b * width
+    band = torch.clamp((angle / width).floor().long(), max=bands - 1)
     oriented = (fx**2 + fy**2).sqrt() >= MIN_ORIENTED_FREQUENCY
     masks = [((band == b) & oriented).double() for b in range(bands)]
     shares = torch.stack([(power * m).sum(dim=(1, 2)) for m in masks], dim=1)
@@ -353,3 +356,48 @@ def colour_share(conv: nn.Conv2d) -> torch.Tensor:
     grey = w.mean(dim=1, keepdim=True).expand_as(w)
     total = w.pow(2).sum(dim=(1, 2, 3)).clamp_min(1e-30)
     return ((w - grey).pow(2).sum(dim=(1, 2, 3)) / total).float()
+
+
+def gabor(size: int = 7, period: float = 4.0, angle: float = 0.0, sigma: float = 1.5) -> nn.Conv2d:
+    """A grey Gabor edge detector as a one-filter layer ``(1, 3, size, size)``: the reference
+    against which a learnt first layer's orientation selectivity can be read.
+
+    Stripes of ``period`` pixels whose intensity varies along ``angle`` degrees (0: along x),
+    under a Gaussian window of ``sigma`` pixels; odd phase (an edge, not a bar).
+
+    Example:
+        >>> round(float(orientation_selectivity(gabor(7, angle=0.0))[0]), 2)
+        0.45
+    """
+    if size < 3 or period <= 0 or sigma <= 0:
+        raise ValueError(
+            f"expected size >= 3, period > 0, sigma > 0; got {size}, {period}, {sigma}"
+        )
+    r = torch.arange(size, dtype=torch.float64) - (size - 1) / 2
+    y, x = torch.meshgrid(r, r, indexing="ij")
+    theta = np.deg2rad(angle)
+    along = x * np.cos(theta) + y * np.sin(theta)
+    w = torch.exp(-(x**2 + y**2) / (2 * sigma**2)) * torch.sin(2 * np.pi * along / period)
+    conv = nn.Conv2d(3, 1, size, bias=False)
+    with torch.no_grad():
+        conv.weight.copy_(w.float().expand(1, 3, size, size))
+    return conv
+
+
+def filter_character(conv: nn.Conv2d) -> dict[str, float]:
+    """A first layer's filters in two numbers, means over its filters: how oriented they are
+    (:func:`orientation_selectivity`, 8 bands: 1/8 for none, 0.45 for a 7x7 Gabor edge,
+    :func:`gabor`) and how coloured (:func:`colour_share`: 0 for grey, 2/3 for white noise).
+    The paper's layer 1 shows oriented grey edges and colour-opponent blobs; set beside the
+    same layer at initialisation, the two numbers say whether training moved filters that way.
+
+    Example:
+        >>> torch.manual_seed(0)  # doctest: +ELLIPSIS
+        <torch._C.Generator object at ...>
+        >>> sorted(filter_character(nn.Conv2d(3, 16, 7)))
+        ['colour share', 'orientation selectivity']
+    """
+    return {
+        "orientation selectivity": float(orientation_selectivity(conv).mean()),
+        "colour share": float(colour_share(conv).mean()),
+    }
