@@ -1,7 +1,9 @@
 """Numbers measured by a cell and inserted into the chapter's prose (myst-nb's glue).
 
 A chapter's text never types a measured number: a cell computes it and calls
-``glue("name", value)``, and the Markdown cites it with ``{glue:text}`name:.2f```. In the book
+``glue("name", value)``, and the Markdown cites it with ``{glue:text}`name:.2f```. A phrase
+that depends on a measurement (``glue("moved", "towards oriented ones")``) is cited with
+``{glue:md}`moved``` (glued as Markdown, so it shows without quotes). In the book
 build (and in Jupyter with myst-nb installed) this is myst-nb's own ``glue``; where myst-nb is
 missing (a Colab reader who installed only ``zfviz``) the value is simply not shown, since the
 prose that cites it is not rendered there either.
@@ -27,4 +29,8 @@ def glue(name: str, value: object) -> None:
         return
     if get_ipython() is None:
         return
+    if isinstance(value, str):
+        from IPython.display import Markdown
+
+        value = Markdown(value)
     myst_glue(name, value, display=False)
