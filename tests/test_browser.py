@@ -378,3 +378,21 @@ def test_a_full_page_screenshot_of_every_page(visited):
         assert data[:8] == b"\x89PNG\r\n\x1a\n", page
         assert Image.open(io.BytesIO(data)).height == v["height"], page  # the page, not the window
     assert max(v["height"] for v in visited.values()) > 1600  # chapters are longer than a window
+
+
+_BAD_PAGE = """<html><body><main>
+<div class="cell_input"><pre>| not | prose |
+|---|---|</pre></div>
+<div class="cell_output"><p>| variant | error | |---|---:| | baseline | 17.0 |</p></div>
+<div class="cell_input" style="width: 200px"><pre style="overflow-x: auto">x = 1  # a line of code
+that is far wider than the two hundred pixels of its column, so a reader would scroll</pre></div>
+</main></body></html>"""
+
+
+def test_the_page_checks_catch_a_raw_table_and_a_wide_code_cell(browser, tmp_path):
+    page = tmp_path / "bad.html"
+    page.write_text(_BAD_PAGE)
+    _open(browser, page.as_uri())
+    assert raw_markdown_tables(browser.execute_script(_PROSE)) != []  # the output's raw table
+    assert "| not | prose |" not in browser.execute_script(_PROSE)  # input cells are code
+    assert len(browser.execute_script(_WIDE_CODE)) == 1
