@@ -137,3 +137,71 @@ def test_stale_checkpoint_is_reported_and_retrained(cache):
 def test_unknown_architecture_is_an_error():
     with pytest.raises(ValueError, match="'zfnet' or 'alexnet'"):
         train(TINY.replace(arch="resnet"), progress=False)
+
+
+def _same_weights(a: nn.Module, b: nn.Module) -> bool:
+    sa, sb = a.state_dict(), b.state_dict()
+    return sa.keys() == sb.keys() and all(torch.equal(sa[k], sb[k]) for k in sa)
+
+
+def _without_seconds(history: list[dict]) -> list[dict]:
+    return [{k: v for k, v in h.items() if k != "seconds"} for h in history]
+
+
+def _interrupt_in_epoch(monkeypatch, epoch: int) -> None:
+    # evaluate() runs once per epoch, before the epoch's state is saved: failing in epoch
+    # `epoch` leaves the state of epoch - 1 behind, as a Ctrl-C there would
+    import zfviz.train as training
+
+    real, calls = training.evaluate, []
+
+    def evaluate(*args, **kwargs):
+        calls.append(1)
+        if len(calls) == epoch:
+            raise KeyboardInterrupt
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(training, "evaluate", evaluate)
+
+
+def test_an_interrupted_training_resumes_and_ends_as_an_uninterrupted_one(tmp_path, monkeypatch):
+    whole = train(TINY, progress=False)
+    state = tmp_path / "run.state.pt"
+    with monkeypatch.context() as patch:
+        _interrupt_in_epoch(patch, epoch=2)
+        with pytest.raises(KeyboardInterrupt):
+            train(TINY, progress=False, state_path=str(state))
+    assert state.exists()  # epoch 1 finished and was kept
+    resumed = train(TINY, progress=False, state_path=str(state))
+    assert _same_weights(whole.model, resumed.model)
+    assert _without_seconds(resumed.history) == _without_seconds(whole.history)
+    assert all(torch.equal(whole.snapshots[2][k], v) for k, v in resumed.snapshots[2].items())
+    assert not state.exists()  # removed once the run ended
+
+
+def test_a_state_left_by_another_configuration_is_not_resumed(tmp_path, monkeypatch):
+    state = tmp_path / "run.state.pt"
+    with monkeypatch.context() as patch:
+        _interrupt_in_epoch(patch, epoch=2)
+        with pytest.raises(KeyboardInterrupt):
+            train(TINY.replace(seed=1), progress=False, state_path=str(state))
+    with pytest.warns(UserWarning, match="not resuming"):
+        result = train(TINY, progress=False, state_path=str(state))
+    assert _same_weights(result.model, train(TINY, progress=False).model)
+
+
+def test_bf16_training_gives_back_float32_weights_in_the_usual_layout():
+    result = train(TINY, progress=False, precision="bf16")
+    weight = result.model.features.conv1.weight
+    assert weight.dtype == torch.float32 and weight.is_contiguous()
+    assert len(result.history) == TINY.epochs
+
+
+def test_an_unknown_precision_is_refused_before_training():
+    with pytest.raises(ValueError, match="precision"):
+        train(TINY, progress=False, precision="fp8")
+
+
+def test_a_bf16_network_is_cached_apart_from_the_float32_one(cache):
+    assert checkpoint_path(TINY, "bf16") != checkpoint_path(TINY)
+    assert checkpoint_path(TINY, "fp32") == checkpoint_path(TINY)

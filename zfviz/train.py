@@ -284,11 +284,75 @@ def _load_data(config: TrainConfig):
     return train, val
 
 
-def train(config: TrainConfig, progress: bool = True, device: str = "cpu") -> TrainResult:
+PRECISIONS = ("fp32", "bf16", "auto")
+
+
+def bf16_supported(device: str = "cpu") -> bool:
+    """Whether ``device`` runs bfloat16 matrix products natively: a CUDA GPU that says so, or
+    a CPU with AVX512-BF16 or AMX (oneDNN's own test). Elsewhere bf16 autocast is emulated and
+    slower than float32.
+
+    Example:
+        >>> isinstance(bf16_supported("cpu"), bool)
+        True
+    """
+    if str(device).startswith("cuda"):
+        return torch.cuda.is_available() and torch.cuda.is_bf16_supported()
+    try:
+        return bool(torch.ops.mkldnn._is_mkldnn_bf16_supported())
+    except (AttributeError, RuntimeError):
+        return False
+
+
+def _resolve_precision(precision: str, device: str) -> str:
+    if precision not in PRECISIONS:
+        raise ValueError(f"precision must be one of {PRECISIONS}, got {precision!r}")
+    if precision == "auto":
+        return "bf16" if bf16_supported(device) else "fp32"
+    return precision
+
+
+def _state_config(config: TrainConfig, precision: str, device: str) -> dict[str, Any]:
+    # a run resumes only on what it started with: the same configuration, precision and kind
+    # of device (an fp32 run must not continue a bf16 one)
+    return {**config.as_dict(), "precision": precision, "device_type": torch.device(device).type}
+
+
+def _rng_state(rng: np.random.Generator, device: str) -> dict[str, Any]:
+    state = {"numpy": rng.bit_generator.state, "torch": torch.get_rng_state()}
+    if torch.device(device).type == "cuda":
+        state["cuda"] = torch.cuda.get_rng_state(torch.device(device))
+    return state
+
+
+def _set_rng_state(rng: np.random.Generator, state: dict[str, Any], device: str) -> None:
+    rng.bit_generator.state = state["numpy"]
+    torch.set_rng_state(state["torch"])
+    if "cuda" in state:
+        torch.cuda.set_rng_state(state["cuda"], torch.device(device))
+
+
+def train(
+    config: TrainConfig,
+    progress: bool = True,
+    device: str = "cpu",
+    precision: str = "fp32",
+    state_path: str | None = None,
+) -> TrainResult:
     """Train the network ``config`` describes on the embedded world, from scratch.
 
-    Deterministic for a given configuration on a given machine. Prefer :func:`trained_model`,
-    which caches the result. The returned model is on the CPU whatever ``device`` trained it.
+    Deterministic for a given configuration, precision and machine. Prefer
+    :func:`trained_model`, which caches the result. The returned model is on the CPU, in
+    float32, whatever ``device`` and ``precision`` trained it.
+
+    Args:
+        precision: ``"fp32"``; ``"bf16"``: bfloat16 autocast with channels-last tensors (about
+            1.5x faster on CPUs with AVX512-BF16 or AMX and on recent GPUs; weights and
+            optimiser state stay float32); ``"auto"``: bf16 where :func:`bf16_supported`.
+        state_path: where to keep the run's state after every finished epoch (weights,
+            optimiser, random generators, history), written atomically. A run that finds a
+            state there for the same configuration resumes after its last finished epoch, and
+            ends exactly as an uninterrupted run would; the file is removed at the end.
 
     Example:
         >>> result = train(TrainConfig(epochs=1, train_per_class=8, val_per_class=2,
@@ -296,12 +360,16 @@ def train(config: TrainConfig, progress: bool = True, device: str = "cpu") -> Tr
         >>> len(result.history)
         1
     """
+    precision = _resolve_precision(precision, device)
+    bf16 = precision == "bf16"
     train_set, val_set = _load_data(config)
     pre = Preprocess.fit(train_set.images, config.image_size, scale=config.input_scale)
     val_x = pre(val_set.images).to(device)
     val_y = torch.from_numpy(val_set.labels).to(device)
     train_y = torch.from_numpy(train_set.labels).to(device)
     net = build_model(config, num_classes=len(train_set.classes)).to(device)
+    layout = torch.channels_last if bf16 else torch.contiguous_format
+    net = net.to(memory_format=layout)
 
     opt = torch.optim.SGD(
         net.parameters(), lr=config.lr, momentum=config.momentum, weight_decay=config.weight_decay
@@ -313,8 +381,28 @@ def train(config: TrainConfig, progress: bool = True, device: str = "cpu") -> Tr
     steps = (n + config.batch_size - 1) // config.batch_size
     history: list[dict[str, Any]] = []
     snapshots: dict[int, dict[str, torch.Tensor]] = {}
-    bar = tqdm(total=config.epochs * steps, desc="training", disable=not progress, leave=False)
-    for epoch in range(1, config.epochs + 1):
+    state_key = _state_config(config, precision, device)
+    if state_path is not None and os.path.exists(state_path):
+        try:
+            state = checkpoints.load_checkpoint(state_path, state_key)
+            net.load_state_dict(state["model"])
+            opt.load_state_dict(state["optimizer"])
+            _set_rng_state(rng, state["rng"], device)
+            history, snapshots = list(state["history"]), dict(state["snapshots"])
+        except (checkpoints.CheckpointError, KeyError, RuntimeError, ValueError) as e:
+            warnings.warn(f"not resuming from {state_path}: {e}; training from scratch",
+                          stacklevel=2)  # fmt: skip
+            net = build_model(config, num_classes=len(train_set.classes)).to(device)
+            net = net.to(memory_format=layout)
+            opt = torch.optim.SGD(net.parameters(), lr=config.lr, momentum=config.momentum,
+                                  weight_decay=config.weight_decay)  # fmt: skip
+            renorm = FilterRenorm(net, config.renorm_radius) if config.renorm_radius else None
+            rng = np.random.default_rng(config.seed)
+            history, snapshots = [], {}
+    first = len(history) + 1
+    bar = tqdm(total=config.epochs * steps, initial=(first - 1) * steps, desc="training",
+               disable=not progress, leave=False)  # fmt: skip
+    for epoch in range(first, config.epochs + 1):
         start = time.perf_counter()
         lr = _lr_at(config, epoch - 1)
         for g in opt.param_groups:
@@ -326,10 +414,11 @@ def train(config: TrainConfig, progress: bool = True, device: str = "cpu") -> Tr
         for b in range(steps):
             idx = order[b * config.batch_size : (b + 1) * config.batch_size]
             x = torch.cat([pre(train_set.images[i : i + 1], *crops[which[i]]) for i in idx])
-            x = x.to(device, non_blocking=True)
+            x = x.to(device, non_blocking=True).contiguous(memory_format=layout)
             y = train_y[idx]
-            logits = net(x)
-            loss = nn.functional.cross_entropy(logits, y)
+            with torch.autocast(torch.device(device).type, dtype=torch.bfloat16, enabled=bf16):
+                logits = net(x)
+                loss = nn.functional.cross_entropy(logits, y)
             opt.zero_grad(set_to_none=True)
             loss.backward()
             opt.step()
@@ -351,16 +440,35 @@ def train(config: TrainConfig, progress: bool = True, device: str = "cpu") -> Tr
         history.append(record)
         bar.set_postfix(loss=f"{record['train_loss']:.3f}", val=f"{record['val_acc']:.3f}")
         if epoch in config.snapshot_epochs:
-            snapshots[epoch] = {k: v.detach().cpu().clone() for k, v in net.state_dict().items()}
+            snapshots[epoch] = {
+                k: v.detach().cpu().contiguous().clone() for k, v in net.state_dict().items()
+            }
+        if state_path is not None:
+            state = {
+                "model": net.state_dict(),
+                "optimizer": opt.state_dict(),
+                "rng": _rng_state(rng, device),
+                "history": history,
+                "snapshots": snapshots,
+            }
+            checkpoints.save_checkpoint(state_path, state_key, state)  # fmt: skip
     bar.close()
-    net.cpu().eval()
+    net = net.cpu().to(memory_format=torch.contiguous_format).eval()
+    if state_path is not None and os.path.exists(state_path):
+        os.remove(state_path)
     return TrainResult(net, pre, history, snapshots, config, tuple(train_set.classes))
 
 
-def checkpoint_path(config: TrainConfig) -> str:
-    """Where the cache keeps the checkpoint of ``config``."""
-    key = checkpoints.config_key(config.as_dict())
+def checkpoint_path(config: TrainConfig, precision: str = "fp32") -> str:
+    """Where the cache keeps the checkpoint of ``config`` (trained in ``precision``: a bf16
+    network is another file, so it never stands in for the float32 one)."""
+    key = checkpoints.config_key(_cache_key(config, precision))
     return os.path.join(cache_dir(), "checkpoints", f"{config.arch}-{key[:20]}.pt")
+
+
+def _cache_key(config: TrainConfig, precision: str) -> dict[str, Any]:
+    # float32 keeps the key it always had, so existing caches and shipped networks still fit
+    return config.as_dict() if precision == "fp32" else {**config.as_dict(), "precision": precision}
 
 
 def _to_payload(result: TrainResult) -> dict[str, Any]:
@@ -386,13 +494,20 @@ def _from_payload(config: TrainConfig, payload: dict[str, Any]) -> TrainResult:
 
 
 def trained_model(
-    config: TrainConfig, cache: bool = True, progress: bool = True, device: str = "cpu"
+    config: TrainConfig,
+    cache: bool = True,
+    progress: bool = True,
+    device: str = "cpu",
+    precision: str = "fp32",
 ) -> TrainResult:
     """The network ``config`` describes, trained: from the checkpoint cache when it is there,
     else from the networks that ship with the book (:mod:`zfviz.shipped`), else trained now.
 
     A cache file that is corrupt or was written for another configuration is reported with a
-    warning that names the file and the reason, and the model is retrained (never used).
+    warning that names the file and the reason, and the model is retrained (never used). A
+    training that is interrupted (Ctrl-C, a closed notebook) resumes after its last finished
+    epoch the next time (the state is kept beside the checkpoint, see :func:`train`).
+    ``precision`` is :func:`train`'s; the shipped networks are float32.
 
     Example:
         >>> from zfviz.profiles import get_profile
@@ -400,19 +515,22 @@ def trained_model(
         >>> result.val_accuracy > 0.85  # doctest: +SKIP
         True
     """
-    path = checkpoint_path(config)
+    precision = _resolve_precision(precision, device)
+    path = checkpoint_path(config, precision)
+    key = _cache_key(config, precision)
     if cache and os.path.exists(path):
         try:
-            return _from_payload(config, checkpoints.load_checkpoint(path, config.as_dict()))
+            return _from_payload(config, checkpoints.load_checkpoint(path, key))
         except checkpoints.CheckpointError as e:
             warnings.warn(f"ignoring cached checkpoint: {e}; retraining", stacklevel=2)
-    if cache:
+    if cache and precision == "fp32":
         from zfviz import shipped  # it imports this module
 
         found = shipped.load(config)
         if found is not None:
             return found
-    result = train(config, progress=progress, device=device)
+    state = path[: -len(".pt")] + ".state.pt" if cache else None
+    result = train(config, progress=progress, device=device, precision=precision, state_path=state)
     if cache:
-        checkpoints.save_checkpoint(path, config.as_dict(), _to_payload(result))
+        checkpoints.save_checkpoint(path, key, _to_payload(result))
     return result
