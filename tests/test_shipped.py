@@ -1,7 +1,8 @@
-"""The networks that ship in data/checkpoints are the ones this code trains, and are checked."""
+"""The networks that ship in zfviz/zoo are the ones this code trains, and are checked."""
 
 import shutil
 import warnings
+from pathlib import Path
 
 import pytest
 import torch
@@ -11,6 +12,8 @@ from zfviz.ablations import book_configs
 from zfviz.models import count_parameters
 from zfviz.profiles import get_profile
 from zfviz.train import TrainConfig, build_model, train, trained_model
+
+ROOT = Path(__file__).resolve().parent.parent
 
 CONFIGS = book_configs(get_profile("quick"))
 REFRESH = "refresh them with `python -m zfviz.shipped` (about 20 minutes on 2 cores)"
@@ -103,3 +106,16 @@ def test_the_cheapest_shipped_network_retrained_from_scratch_ends_where_it_shipp
 def test_the_check_command_says_every_shipped_network_verifies(capsys):
     assert shipped.main(["--check"]) == 0
     assert f"all {len(CONFIGS)} shipped networks verify" in capsys.readouterr().out
+
+
+def test_every_shipped_file_is_package_data_so_an_install_has_it():
+    import fnmatch
+
+    tomllib = pytest.importorskip("tomllib")  # Python 3.11+
+
+    patterns = tomllib.loads((ROOT / "pyproject.toml").read_text())["tool"]["setuptools"][
+        "package-data"
+    ]["zfviz"]
+    files = [p.relative_to(ROOT / "zfviz").as_posix() for p in shipped.SHIPPED_DIR.iterdir()]
+    assert files and all(any(fnmatch.fnmatch(f, pat) for pat in patterns) for f in files), files
+    assert shipped.SHIPPED_DIR.parent == ROOT / "zfviz"

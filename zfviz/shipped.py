@@ -1,4 +1,5 @@
-"""Trained networks that ship with the book, in ``data/checkpoints/``.
+"""Trained networks that ship with the book, in ``zfviz/zoo/`` (package data, so an install
+from a release has them, offline).
 
 The architecture and ablation chapters compare 22 networks, each trained for about 3,800 SGD
 steps: about forty CPU-minutes (twenty on two cores), more than CI's budget and a reader's
@@ -41,7 +42,7 @@ from zfviz.train import TrainConfig, TrainResult
 
 __all__ = ["SHIPPED_DIR", "MANIFEST", "shipped_path", "read_manifest", "load", "ship", "main"]
 
-SHIPPED_DIR = Path(__file__).resolve().parent.parent / "data" / "checkpoints"
+SHIPPED_DIR = Path(__file__).resolve().parent / "zoo"
 MANIFEST = "MANIFEST.json"
 
 
