@@ -381,9 +381,11 @@ def occlusion_figure(
     ax.set_title("(e) most probable class", fontsize=8)
     used = sorted(set(maps.predicted.flatten().tolist()))
     bar = fig.colorbar(shown, ax=ax, fraction=0.046, pad=0.03, ticks=used)
-    bar.ax.set_yticklabels([class_names[c] for c in used], fontsize=6)
+    bar.ax.set_yticklabels([class_names[c] for c in used], fontsize=8)
     for ax in axes:
         ax.set(xlim=(-0.5, width - 0.5), ylim=(height - 0.5, -0.5), xticks=[], yticks=[])
+        for spine in ax.spines.values():  # the maps end before the image's edge: no frame
+            spine.set_visible(False)
     if title:
         fig.suptitle(title, fontsize=9)
     fig.tight_layout()
