@@ -37,7 +37,7 @@ def release_tag(version: str = __version__) -> str:
     return f"v{version}"
 
 
-SOURCE = f'''# Set-up. On Colab, this installs zfviz {release_tag()} and applies the two choices
+SOURCE = f"""# Set-up. On Colab, this installs zfviz {release_tag()} and applies the two choices
 # below; the full profile needs a GPU and downloads ImageNet weights and data sets on
 # first use (its run time on Colab is not measured yet). Elsewhere, the environment
 # variable ZFVIZ_PROFILE chooses the profile.
@@ -63,7 +63,7 @@ if "google.colab" in sys.modules:
 from zfviz.profiles import current_profile  # noqa: E402 (on Colab: after the install)
 
 profile = current_profile()
-print(profile.describe())'''
+print(profile.describe())"""
 
 
 def _chapters(book: Path) -> list[Path]:

@@ -156,6 +156,10 @@ def write_edition(root: str | Path, out: str | Path, execute: bool = True) -> li
     config["title"] = f"{config.get('title', 'The book')} (student edition)"
     if not execute:
         config.setdefault("execute", {})["execute_notebooks"] = "off"
+        # unexecuted, the notebooks hold no glued numbers for the prose to cite
+        sphinx_config = config.setdefault("sphinx", {}).setdefault("config", {})
+        sphinx_config["suppress_warnings"] = [*sphinx_config.get("suppress_warnings", []),
+                                              "mystnb.glue"]  # fmt: skip
     out.mkdir(parents=True, exist_ok=True)
     written = [out / "_config.yml", out / "_toc.yml"]
     written[0].write_text(yaml.safe_dump(config, sort_keys=False))
@@ -164,6 +168,14 @@ def write_edition(root: str | Path, out: str | Path, execute: bool = True) -> li
     local = (config.get("sphinx") or {}).get("local_extensions") or {}
     for folder in sorted(set(local.values())):
         for path in sorted((root / folder).glob("*.py")):
+            target = out / path.relative_to(root)
+            target.parent.mkdir(parents=True, exist_ok=True)
+            shutil.copy2(path, target)
+            written.append(target)
+    # and so do the static files (the page's CSS) the configuration names
+    static = ((config.get("sphinx") or {}).get("config") or {}).get("html_static_path") or []
+    for folder in static:
+        for path in sorted(p for p in (root / folder).rglob("*") if p.is_file()):
             target = out / path.relative_to(root)
             target.parent.mkdir(parents=True, exist_ok=True)
             shutil.copy2(path, target)
