@@ -32,6 +32,8 @@ from dataclasses import dataclass, replace
 import torch
 from torch import nn
 
+from zfviz.checks import LayerError
+
 __all__ = [
     "ConvLayer",
     "ArchSpec",
@@ -500,7 +502,8 @@ def resolve_layer_name(model: ConvNet, layer: str | int) -> str:
 
     A number ``n`` means the output of the paper's layer ``n``: the last module of a conv
     layer's block (``norm1``, ``norm2``, ``relu3``, ``relu4``, ``pool5`` for ZFNet), ``relu6``,
-    ``relu7``, or ``fc8``. Raises ``KeyError`` listing the valid choices.
+    ``relu7``, or ``fc8``. Raises :class:`zfviz.checks.LayerError` (a ``KeyError``) listing the
+    valid choices; :func:`zfviz.layers.find_layer` also takes module names of any model.
 
     Example:
         >>> model = zfnet()
@@ -511,12 +514,12 @@ def resolve_layer_name(model: ConvNet, layer: str | int) -> str:
     outputs = _paper_layer_outputs(model.spec)
     if isinstance(layer, int) and not isinstance(layer, bool):
         if layer not in outputs:
-            raise KeyError(
+            raise LayerError(
                 f"this model has no paper layer {layer}; its layers are {sorted(outputs)}"
             )
         return outputs[layer]
-    if layer not in names:
-        raise KeyError(
+    if not isinstance(layer, str) or layer not in names:
+        raise LayerError(
             f"unknown layer {layer!r}; valid names are {', '.join(names)}, "
             f"or a paper layer number in {sorted(outputs)}"
         )
