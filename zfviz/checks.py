@@ -12,6 +12,8 @@ This module imports no other zfviz module, so every method module can use it.
 from __future__ import annotations
 
 import math
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any
 
 import numpy as np
@@ -26,6 +28,7 @@ __all__ = [
     "check_labels",
     "as_images",
     "model_dtype",
+    "too_small_as_value_error",
 ]
 
 
@@ -201,3 +204,30 @@ def as_images(
         device = next((p.device for p in model.parameters()), images.device)
         images = images.to(device=device, dtype=model_dtype(model))
     return images
+
+
+@contextmanager
+def too_small_as_value_error(name: str, shape: tuple[int, ...]) -> Iterator[None]:
+    """Turn torch's "output size is too small" inside a forward pass into a ``ValueError``
+    naming ``name``.
+
+    For models whose smallest input zfviz cannot compute from the layers' settings (see
+    :func:`zfviz.receptive_field.check_input_size`), the first forward pass is the check.
+
+    Example:
+        >>> with too_small_as_value_error("images", (1, 3, 2, 2)):
+        ...     _ = torch.nn.functional.max_pool2d(torch.zeros(1, 3, 2, 2), 3)
+        Traceback (most recent call last):
+        ...
+        ValueError: images of shape (1, 3, 2, 2) are too small for this model ...
+    """
+    try:
+        yield
+    except RuntimeError as err:
+        text = str(err).lower()
+        if "too small" in text or "can't be greater than actual input size" in text:
+            raise ValueError(
+                f"{name} of shape {tuple(shape)} are too small for this model (torch: {err}); "
+                f"give larger {name}"
+            ) from None
+        raise

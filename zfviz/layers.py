@@ -21,7 +21,7 @@ from torch import nn
 from zfviz.checks import ArgumentTypeError, LayerError
 from zfviz.models import ConvNet, layer_names, resolve_layer_name
 
-__all__ = ["layer_choices", "find_layer"]
+__all__ = ["layer_choices", "find_layer", "last_conv_block"]
 
 
 def _features(model: nn.Module) -> nn.Sequential | None:
@@ -93,3 +93,34 @@ def find_layer(model: nn.Module, layer: str | int) -> tuple[str, nn.Module]:
     if str(layer) in choices:
         return str(layer), choices[str(layer)]
     raise LayerError(f"unknown layer {layer!r}; valid names are {_listing(model)}")
+
+
+def last_conv_block(model: nn.Module) -> str:
+    """The name of the highest layer that still has a spatial layout, the default of
+    :func:`zfviz.occlusion.occlusion`: the paper's last conv layer on a ConvNet (``"pool5"``),
+    the last step of ``features`` (torchvision AlexNet, VGG), otherwise the last top-level
+    block holding a convolution (``"layer4"`` of a ResNet).
+
+    Example:
+        >>> import torchvision
+        >>> last_conv_block(torchvision.models.resnet18(weights=None))
+        'layer4'
+        >>> last_conv_block(torchvision.models.alexnet(weights=None))
+        '12'
+    """
+    if isinstance(model, ConvNet):
+        return resolve_layer_name(model, model.spec.convs[-1].layer)
+    features = _features(model)
+    if features is not None and len(features) > 0:
+        return list(features._modules)[-1]
+    blocks = [
+        name
+        for name, child in model.named_children()
+        if any(isinstance(m, nn.Conv2d) for m in child.modules())
+    ]
+    if not blocks:
+        raise LayerError(
+            f"{type(model).__name__} has no top-level block with a convolution; name a layer: "
+            f"{_listing(model)}"
+        )
+    return blocks[-1]

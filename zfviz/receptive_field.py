@@ -162,3 +162,41 @@ def smallest_input(model: nn.Module, layer: str | None = None) -> int:
         if length >= 1:
             return side
         side += 1
+
+
+def check_input_size(
+    model: nn.Module, shape: tuple[int, ...], name: str = "images", layer: str | None = None
+) -> None:
+    """Refuse, before any forward pass, images too small for ``model`` (up to ``layer``).
+
+    For the book's ConvNet the size must be its ``spec.input_size``; for a model with a chain
+    of convolutions and poolings the smallest size is computed (:func:`smallest_input`). For
+    other models nothing is checked here (their first forward pass is the check).
+
+    Example:
+        >>> import torchvision
+        >>> check_input_size(torchvision.models.alexnet(weights=None), (1, 3, 20, 20))
+        Traceback (most recent call last):
+        ...
+        ValueError: images of 20x20 pixels are too small ... at least 63x63 pixels
+    """
+    height, width = shape[-2:]
+    spec = getattr(model, "spec", None)
+    if spec is not None and hasattr(spec, "input_size"):
+        size, channels = spec.input_size, spec.in_channels
+        if tuple(shape[-3:]) != (channels, size, size):
+            raise ValueError(
+                f"expected {name} of shape (N, {channels}, {size}, {size}) for this model, "
+                f"got {tuple(shape)}"
+            )
+        return
+    try:
+        smallest = smallest_input(model, layer)
+    except TypeError:  # not a plain chain: the forward pass will tell
+        return
+    if min(height, width) < smallest:
+        where = "this model" if layer is None else f"layer {layer!r}"
+        raise ValueError(
+            f"{name} of {height}x{width} pixels are too small for {where}: expected {name} of "
+            f"at least {smallest}x{smallest} pixels"
+        )
