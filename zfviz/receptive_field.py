@@ -186,8 +186,8 @@ def check_input_size(
         size, channels = spec.input_size, spec.in_channels
         if tuple(shape[-3:]) != (channels, size, size):
             raise ValueError(
-                f"expected {name} of shape (N, {channels}, {size}, {size}) for this model, "
-                f"got {tuple(shape)}"
+                f"{name}: expected images of shape (N, {channels}, {size}, {size}) for this "
+                f"model, got {tuple(shape)}"
             )
         return
     try:
