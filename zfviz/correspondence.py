@@ -342,6 +342,7 @@ def mask_delta(
         ([5, 7], True)
     """
     _check_pair(images, images)  # before masking: a NaN image would give a finite Delta
+    check_input_size(model, tuple(images.shape), "images")
     hidden = masked(images, mask, fill)
     eps = _epsilons(model, images, hidden, layers)
     return {layer: delta(eps[layer], reduction, count_shared_zeros) for layer in layers}

@@ -515,7 +515,8 @@ def resolve_layer_name(model: ConvNet, layer: str | int) -> str:
     if isinstance(layer, int) and not isinstance(layer, bool):
         if layer not in outputs:
             raise LayerError(
-                f"this model has no paper layer {layer}; its layers are {sorted(outputs)}"
+                f"this model has no paper layer {layer}; its layers are {sorted(outputs)}, "
+                f"or give a module name: {', '.join(names)}"
             )
         return outputs[layer]
     if not isinstance(layer, str) or layer not in names:

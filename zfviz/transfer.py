@@ -169,7 +169,7 @@ def extract_features(
         raise ArgumentTypeError(f"images must be a NumPy array or a tensor, got "
                                 f"{type(images).__name__}")  # fmt: skip
     if len(images) == 0:
-        raise ValueError("expected at least one image, got none")
+        raise ValueError("expected at least one image in images, got none")
     if preprocess is None:
         images = as_images(images, "images")
         check_input_size(model, tuple(images.shape), "images")
