@@ -531,3 +531,19 @@ def test_argument_type_errors_are_still_value_errors():
     with pytest.raises(ValueError):
         project(_zfnet(), [[0.0]], 1)
     assert issubclass(ArgumentTypeError, TypeError)
+
+
+def test_inside_box_refuses_nan_maps():
+    from zfviz.gradcam import inside_box
+
+    with pytest.raises(ValueError, match="maps and boxes must be finite"):
+        inside_box(torch.full((1, 4, 4), float("nan")), [[0, 0, 2, 2]])
+
+
+@pytest.mark.parametrize("label", [1.5, True, "2"])
+def test_true_label_probability_refuses_a_label_that_is_not_an_integer(label):
+    from zfviz.invariance import true_label_probability
+
+    model = _zfnet()
+    _refused(model, lambda: true_label_probability(model, torch.rand(1, 3, SIZE, SIZE), label),
+             TypeError, "label")  # fmt: skip

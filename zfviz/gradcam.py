@@ -199,6 +199,8 @@ def inside_box(maps: torch.Tensor, boxes: np.ndarray | Sequence[Sequence[float]]
     if maps.dim() != 3 or boxes.shape != (len(maps), 4):
         raise ValueError(f"expected maps (N, H, W) and boxes (N, 4), got {tuple(maps.shape)} and "
                          f"{boxes.shape}")  # fmt: skip
+    if not torch.isfinite(maps).all() or not np.isfinite(boxes).all():
+        raise ValueError("maps and boxes must be finite (no NaN or Inf)")
     if (maps < 0).any():
         raise ValueError("maps must be >= 0 (take the magnitude of a signed map first)")
     n, height, width = maps.shape

@@ -335,8 +335,7 @@ def true_label_probability(model: ConvNet, inputs: torch.Tensor, label: int) -> 
     """
     inputs = _check_inputs(model, inputs, "inputs")
     classes = model.spec.num_classes
-    if isinstance(label, bool) or not isinstance(label, (int, np.integer)):
-        raise ValueError(f"label must be an integer class index, got {label!r}")
+    label = check_int(label, "label")  # a float or bool: a TypeError (also a ValueError)
     if not 0 <= label < classes:
         raise ValueError(f"label must be in 0..{classes - 1}, got {label}")
     scores = layer_features(model, inputs, 8).double()
