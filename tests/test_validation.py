@@ -547,3 +547,28 @@ def test_true_label_probability_refuses_a_label_that_is_not_an_integer(label):
     model = _zfnet()
     _refused(model, lambda: true_label_probability(model, torch.rand(1, 3, SIZE, SIZE), label),
              TypeError, "label")  # fmt: skip
+
+
+def test_layers_followed_by_an_in_place_step_give_their_own_output(alexnet):
+    # torchvision's AlexNet runs ReLU(inplace=True) after each conv: the conv's output must be
+    # read before the ReLU overwrites it
+    import copy
+
+    alexnet.eval()
+    x = torch.rand(2, 3, 64, 64)
+    plain = copy.deepcopy(alexnet)
+    for m in plain.modules():
+        if isinstance(m, nn.ReLU):
+            m.inplace = False
+    with torch.no_grad():
+        conv = plain.features[:11](x)
+    assert (conv < 0).any()
+    torch.testing.assert_close(layer_features(alexnet, x, "features.10"), conv.flatten(1))
+    ours, theirs = grad_cam(alexnet, x, labels=[0, 1], layer="10"), grad_cam(plain, x, [0, 1], "10")
+    torch.testing.assert_close(ours.coarse, theirs.coarse)
+    eps = epsilon(alexnet.double(), x.double(), torch.zeros_like(x).double(), "features.10")
+    alexnet.float()
+    with torch.no_grad():
+        zero = plain.double().features[:11](torch.zeros_like(x).double())
+    torch.testing.assert_close(torch.from_numpy(eps), (conv.double() - zero).flatten(1),
+                               atol=1e-4, rtol=1e-4)  # fmt: skip

@@ -163,8 +163,10 @@ def _epsilons(
     x = as_images(torch.cat([images, masked_images]), "images", model=model)
     with torch.no_grad(), borrowed(model) as hooks:
         for layer, module in modules.items():
+            # clone(): for a float64 model on the CPU, .double().cpu() is a view that a later
+            # in-place step (torchvision's ReLU(inplace=True)) would change
             hooks.forward(module, lambda _m, _i, out, layer=layer: caught.__setitem__(
-                layer, out.flatten(1).double().cpu()))  # fmt: skip
+                layer, out.flatten(1).double().cpu().clone()))  # fmt: skip
         model(x)
     n = len(images)
     return {layer: (caught[layer][:n] - caught[layer][n:]).numpy() for layer in layers}

@@ -146,7 +146,14 @@ def grad_cam(
         borrowed(model) as hooks,
         too_small_as_value_error("images", tuple(x.shape)),
     ):
-        hooks.forward(module, lambda _m, _i, output: kept.append(output))
+
+        def keep(_module: nn.Module, _inputs: tuple, output: torch.Tensor) -> torch.Tensor:
+            kept.append(output)
+            # The rest of the forward pass gets a copy: an in-place step after the layer (a
+            # ReLU(inplace=True), a residual "+=") would otherwise change the kept maps.
+            return output.clone() if isinstance(output, torch.Tensor) else output
+
+        hooks.forward(module, keep)
         logits = model(x)
         if logits.dim() != 2:
             raise ValueError(f"the model must return logits (N, classes), got "

@@ -272,8 +272,14 @@ def layer_features(
         borrowed(model) as hooks,
         too_small_as_value_error("inputs", inputs.shape),
     ):
+
+        def keep(_module: nn.Module, _inputs: tuple, out: torch.Tensor) -> None:
+            # clone(): a later in-place step (torchvision's ReLU(inplace=True)) would change a
+            # view of the output (float() and cpu() copy only when they must)
+            caught.append(out.flatten(1).float().cpu().clone())
+
         # A hook rather than a partial forward: fc layers are reached only by the full forward.
-        hooks.forward(module, lambda _m, _i, out: caught.append(out.flatten(1).float().cpu()))
+        hooks.forward(module, keep)
         for start in range(0, len(inputs), batch_size):
             model(inputs[start : start + batch_size])
     return torch.cat(caught)
