@@ -572,3 +572,18 @@ def test_layers_followed_by_an_in_place_step_give_their_own_output(alexnet):
         zero = plain.double().features[:11](torch.zeros_like(x).double())
     torch.testing.assert_close(torch.from_numpy(eps), (conv.double() - zero).flatten(1),
                                atol=1e-4, rtol=1e-4)  # fmt: skip
+
+
+@pytest.mark.parametrize("model", [None, "alexnet", lambda x: x])
+def test_something_that_is_not_a_model_is_refused(model):
+    x = torch.rand(1, 3, SIZE, SIZE)
+    for call in (
+        lambda: project(model, x, 1),
+        lambda: occlusion(model, x[0], 0, 16, 16),
+        lambda: grad_cam(model, x),
+        lambda: extract_features(model, x, None, [5], progress=False),
+        lambda: layer_features(model, x, 5),
+        lambda: epsilon(model, x, x, 5),
+    ):
+        with pytest.raises(TypeError, match="model"):
+            call()

@@ -26,6 +26,7 @@ __all__ = [
     "check_int",
     "check_number",
     "check_labels",
+    "check_model",
     "as_images",
     "model_dtype",
     "too_small_as_value_error",
@@ -139,6 +140,20 @@ def check_labels(labels: Any, name: str, count: int) -> torch.Tensor:
     return tensor.long()
 
 
+def check_model(model: Any, name: str = "model") -> nn.Module:
+    """``model`` if it is a ``torch.nn.Module``.
+
+    Example:
+        >>> check_model("alexnet")
+        Traceback (most recent call last):
+        ...
+        zfviz.checks.ArgumentTypeError: model must be a torch.nn.Module, got 'alexnet'
+    """
+    if not isinstance(model, nn.Module):
+        raise ArgumentTypeError(f"{name} must be a torch.nn.Module, got {_describe(model)}")
+    return model
+
+
 def model_dtype(model: nn.Module) -> torch.dtype:
     """The dtype of the model's first floating-point parameter (float32 without any).
 
@@ -201,6 +216,7 @@ def as_images(
     if bad:
         raise ValueError(f"{name} must be finite, got {bad} NaN or infinite values")
     if model is not None:
+        check_model(model)
         device = next((p.device for p in model.parameters()), images.device)
         images = images.to(device=device, dtype=model_dtype(model))
     return images

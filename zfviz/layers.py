@@ -18,7 +18,7 @@ from __future__ import annotations
 
 from torch import nn
 
-from zfviz.checks import ArgumentTypeError, LayerError
+from zfviz.checks import ArgumentTypeError, LayerError, check_model
 from zfviz.models import ConvNet, layer_names, resolve_layer_name
 
 __all__ = ["layer_choices", "find_layer", "last_conv_block"]
@@ -74,6 +74,7 @@ def find_layer(model: nn.Module, layer: str | int) -> tuple[str, nn.Module]:
         >>> find_layer(torchvision.models.resnet18(weights=None), "layer4")[0]
         'layer4'
     """
+    check_model(model)
     if isinstance(layer, bool) or not isinstance(layer, int | str):
         raise ArgumentTypeError(
             f"layer must be a layer name (str) or number (int), got {layer!r} "
@@ -108,6 +109,7 @@ def last_conv_block(model: nn.Module) -> str:
         >>> last_conv_block(torchvision.models.alexnet(weights=None))
         '12'
     """
+    check_model(model)
     if isinstance(model, ConvNet):
         return resolve_layer_name(model, model.spec.convs[-1].layer)
     features = _features(model)

@@ -528,7 +528,8 @@ def resolve_layer_name(model: ConvNet, layer: str | int) -> str:
 
 
 def get_layer(model: ConvNet, layer: str | int) -> nn.Module:
-    """The module for ``layer`` (a name or a paper layer number, see :func:`resolve_layer_name`).
+    """The module for ``layer`` (a name or a paper layer number, see :func:`resolve_layer_name`;
+    any model's module names work too, see :func:`zfviz.layers.find_layer`).
 
     Example:
         >>> model = zfnet()
@@ -537,9 +538,9 @@ def get_layer(model: ConvNet, layer: str | int) -> nn.Module:
         >>> get_layer(model, 1) is get_layer(model, "norm1")
         True
     """
-    name = resolve_layer_name(model, layer)
-    children = dict(model.features.named_children()) | dict(model.classifier.named_children())
-    return children[name]
+    from zfviz.layers import find_layer  # here: zfviz.layers imports this module
+
+    return find_layer(model, layer)[1]
 
 
 def count_parameters(model: nn.Module, trainable_only: bool = False) -> int:
