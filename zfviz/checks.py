@@ -29,6 +29,7 @@ __all__ = [
     "check_model",
     "as_images",
     "model_dtype",
+    "to_model",
     "too_small_as_value_error",
 ]
 
@@ -215,11 +216,20 @@ def as_images(
     bad = int((~torch.isfinite(images)).sum())
     if bad:
         raise ValueError(f"{name} must be finite, got {bad} NaN or infinite values")
-    if model is not None:
-        check_model(model)
-        device = next((p.device for p in model.parameters()), images.device)
-        images = images.to(device=device, dtype=model_dtype(model))
-    return images
+    return images if model is None else to_model(images, model)
+
+
+def to_model(images: torch.Tensor, model: nn.Module) -> torch.Tensor:
+    """Float ``images`` (already checked by :func:`as_images`) on the device and in the dtype
+    of ``model``'s parameters; the model itself is never converted (it is the caller's).
+
+    Example:
+        >>> to_model(torch.zeros(1, 3, 2, 2, dtype=torch.float64), nn.Conv2d(3, 1, 1)).dtype
+        torch.float32
+    """
+    check_model(model)
+    device = next((p.device for p in model.parameters()), images.device)
+    return images.to(device=device, dtype=model_dtype(model))
 
 
 @contextmanager

@@ -41,7 +41,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import torch
 
-from zfviz.checks import ArgumentTypeError, as_images, check_number
+from zfviz.checks import ArgumentTypeError, as_images, check_number, to_model
 from zfviz.hooks import borrowed
 from zfviz.layers import find_layer
 from zfviz.models import ConvNet
@@ -144,7 +144,7 @@ def epsilon(
         >>> eps.shape, float(abs(eps).max())
         ((2, 32), 0.0)
     """
-    _check_pair(images, masked_images)
+    images, masked_images = _check_pair(images, masked_images)
     return _epsilons(model, images, masked_images, [layer])[layer]
 
 
@@ -160,7 +160,7 @@ def _epsilons(
     check_input_size(model, tuple(images.shape), "images")
     # One batch for originals and masked copies, so that both go through the same kernels; one
     # forward pass serves every layer (a full ZFNet at 224 px is slow on a CPU).
-    x = as_images(torch.cat([images, masked_images]), "images", model=model)
+    x = to_model(torch.cat([images, masked_images]), model)  # both checked by _check_pair
     with torch.no_grad(), borrowed(model) as hooks:
         for layer, module in modules.items():
             # clone(): for a float64 model on the CPU, .double().cpu() is a view that a later
@@ -172,15 +172,18 @@ def _epsilons(
     return {layer: (caught[layer][:n] - caught[layer][n:]).numpy() for layer in layers}
 
 
-def _check_pair(images: torch.Tensor, masked_images: torch.Tensor) -> None:
+def _check_pair(
+    images: torch.Tensor, masked_images: torch.Tensor
+) -> tuple[torch.Tensor, torch.Tensor]:
     """Both finite float tensors ``(N, C, H, W)`` of one shape (NaN would read as a change)."""
-    for what, value in (("images", images), ("masked_images", masked_images)):
-        as_images(value, what, expected="(N, C, H, W)")
+    images = as_images(images, "images", expected="(N, C, H, W)")
+    masked_images = as_images(masked_images, "masked_images", expected="(N, C, H, W)")
     if images.shape != masked_images.shape:
         raise ValueError(
             f"expected masked_images of the images' shape {tuple(images.shape)}, "
             f"got {tuple(masked_images.shape)}"
         )
+    return images, masked_images
 
 
 def _signs(x: np.ndarray, name: str = "eps") -> np.ndarray:
@@ -343,7 +346,7 @@ def mask_delta(
         >>> sorted(d), all(0.0 <= v <= 1.0 for v in d.values())
         ([5, 7], True)
     """
-    _check_pair(images, images)  # before masking: a NaN image would give a finite Delta
+    images, _ = _check_pair(images, images)  # before masking: a NaN image would give a finite Delta
     check_input_size(model, tuple(images.shape), "images")
     hidden = masked(images, mask, fill)
     eps = _epsilons(model, images, hidden, layers)

@@ -41,7 +41,7 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from zfviz.checks import LayerError, as_images, check_int, check_number
+from zfviz.checks import LayerError, as_images, check_int, check_number, to_model
 from zfviz.hooks import borrowed
 from zfviz.layers import find_layer
 from zfviz.models import ConvNet
@@ -409,7 +409,7 @@ def _checked_images(
                 f"images of {shape[2]}x{shape[3]} pixels are too small for layer {layer!r}: "
                 f"expected images of at least {smallest}x{smallest} pixels"
             )
-    return as_images(images, "images", expected=expected, model=model)
+    return to_model(images, model)
 
 
 def _image_rows(selections: Sequence[Selection], n_images: int) -> torch.Tensor:

@@ -25,7 +25,7 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from zfviz.checks import LayerError, as_images, check_labels, too_small_as_value_error
+from zfviz.checks import LayerError, as_images, check_labels, to_model, too_small_as_value_error
 from zfviz.deconvnet import resolve_layer, walk
 from zfviz.hooks import borrowed
 from zfviz.layers import find_layer, last_conv_block
@@ -139,7 +139,7 @@ def grad_cam(
     x = as_images(images, "images").detach()
     check_input_size(model, tuple(x.shape), "images")  # the whole model runs
     chosen = None if labels is None else check_labels(labels, "labels", len(x))
-    x = as_images(x, "images", model=model)
+    x = to_model(x, model)
     kept: list[torch.Tensor] = []
     with (
         torch.enable_grad(),

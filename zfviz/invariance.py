@@ -35,7 +35,7 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from zfviz.checks import as_images, check_int, too_small_as_value_error
+from zfviz.checks import as_images, check_int, to_model, too_small_as_value_error
 from zfviz.hooks import borrowed
 from zfviz.layers import find_layer
 from zfviz.models import ConvNet
@@ -237,7 +237,7 @@ def _check_inputs(model: nn.Module, inputs: torch.Tensor, what: str) -> torch.Te
         raise ValueError(f"expected at least one image in {what}, got none")
     inputs = as_images(inputs, what, expected="(N, 3, H, W)")
     check_input_size(model, tuple(inputs.shape), what)
-    return as_images(inputs, what, model=model)
+    return to_model(inputs, model)
 
 
 def layer_features(

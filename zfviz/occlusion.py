@@ -22,7 +22,7 @@ import torch.nn.functional as F
 from torch import nn
 from tqdm.auto import tqdm
 
-from zfviz.checks import as_images, check_int, check_number, too_small_as_value_error
+from zfviz.checks import as_images, check_int, check_number, to_model, too_small_as_value_error
 from zfviz.deconvnet import project, resolve_layer
 from zfviz.hooks import borrowed
 from zfviz.layers import find_layer, last_conv_block
@@ -135,7 +135,7 @@ def _check_image(image: torch.Tensor, model: nn.Module) -> torch.Tensor:
     if image.shape[0] != 3:
         raise ValueError(f"expected one preprocessed image of shape (3, H, W), got "
                          f"{tuple(image.shape)}")  # fmt: skip
-    return as_images(image, "image", dims=3, expected="(3, H, W)", model=model)
+    return to_model(image, model)
 
 
 def _can_project(model: nn.Module, layer: str) -> bool:

@@ -43,7 +43,7 @@ from torch import nn
 from tqdm.auto import tqdm
 
 from zfviz import checkpoints
-from zfviz.checks import ArgumentTypeError, as_images, check_int, too_small_as_value_error
+from zfviz.checks import ArgumentTypeError, as_images, check_int, to_model, too_small_as_value_error
 from zfviz.hooks import borrowed, model_device
 from zfviz.layers import find_layer
 from zfviz.models import ConvNet
@@ -187,7 +187,9 @@ def extract_features(
         for start in tqdm(starts, desc="features", disable=not progress, leave=False):
             batch = images[start : start + batch_size]
             x = preprocess(batch) if preprocess is not None else batch
-            x = as_images(x, "preprocess(images)" if preprocess else "images", model=model)
+            if preprocess is not None:  # its output is checked here, batch by batch
+                x = as_images(x, "preprocess(images)")
+            x = to_model(x, model)
             with too_small_as_value_error("images", tuple(x.shape)):
                 model(x)
     return {layer: np.concatenate(parts).astype(np.float32) for layer, parts in caught.items()}
