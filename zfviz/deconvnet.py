@@ -477,10 +477,12 @@ def project(
     Args:
         model: a zfviz ConvNet, a torchvision AlexNet/VGG, or any model whose ``features``
             :func:`walk` accepts. It is used in eval mode and given back unchanged.
-        images: ``(N, 3, H, W)`` preprocessed images (``H = W = spec.input_size`` for zfviz).
-        layer: a name in ``features`` (``"conv5"``, ``"relu5"``, ``"pool5"``; ``"11"`` or
-            ``11`` for torchvision) or, for zfviz models, a paper layer number (``5`` is
-            ``"pool5"``, the layer's output).
+        images: ``(N, 3, H, W)`` preprocessed images (``H = W = spec.input_size`` for zfviz,
+            at least :func:`zfviz.receptive_field.smallest_input` otherwise), a tensor or a
+            NumPy float array, cast to the model's dtype and device; NaN and Inf are refused.
+        layer: a name in ``features`` (``"conv5"``, ``"relu5"``, ``"pool5"``; ``"11"``, ``11``
+            or ``"features.11"`` for torchvision) or, for zfviz models, a paper layer number
+            (``5`` is ``"pool5"``, the layer's output); see :mod:`zfviz.layers`.
         selections: the activations to project, any number per image, all in one pass. By
             default, the ``top`` strongest activations of each image, over all maps and
             positions, strongest first.
