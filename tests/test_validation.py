@@ -395,16 +395,18 @@ def test_mask_delta_of_a_nan_image_is_refused():
 def test_unknown_layers_list_the_valid_names(layer):
     model = _zfnet()
     kind = TypeError if isinstance(layer, float | bool) or layer is None else LayerError
-    for call in (
-        lambda: project(model, torch.rand(1, 3, SIZE, SIZE), layer),
-        lambda: occlusion(model, torch.rand(3, SIZE, SIZE), 0, 16, 16, layer=layer),
-        lambda: layer_features(model, torch.rand(1, 3, SIZE, SIZE), layer),
-        lambda: extract_features(
-            model, torch.rand(1, 3, SIZE, SIZE), None, [layer], progress=False
-        ),  # fmt: skip
-    ):
-        if layer is None and call.__code__.co_names[:1] == ("occlusion",):
-            continue  # None is occlusion's default layer
+    x = torch.rand(1, 3, SIZE, SIZE)
+    calls = [
+        lambda: project(model, x, layer),
+        lambda: grad_cam(model, x, layer=layer),
+        lambda: layer_features(model, x, layer),
+        lambda: extract_features(model, x, None, [layer], progress=False),
+    ]
+    if layer is not None:  # None is the default layer of occlusion and grad_cam
+        calls.append(lambda: occlusion(model, x[0], 0, 16, 16, layer=layer))
+    else:
+        calls.remove(calls[1])
+    for call in calls:
         message = _refused(model, call, kind)
         assert "conv1" in message and "pool5" in message, message
 
