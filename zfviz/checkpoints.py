@@ -69,6 +69,26 @@ def write_atomically(path: str, write: Callable[[IO[bytes]], None]) -> None:
         raise
 
 
+def unreadable(path: str | os.PathLike, err: BaseException) -> str:
+    """Why ``torch.load(path, weights_only=True)`` failed, in words that are safe to follow.
+
+    torch's own message for a file it will not load as weights advises ``weights_only=False``,
+    which lets the file run code; zfviz never repeats it and names only the error's type.
+
+    Example:
+        >>> msg = unreadable("w.pth", RuntimeError("... set weights_only=False ..."))
+        >>> "weights_only=False" in msg, "RuntimeError" in msg
+        (False, True)
+    """
+    return (
+        f"{os.fspath(path)} cannot be read as a file of tensors ({type(err).__name__}): it is "
+        f"truncated, corrupt, not written by torch.save, or holds Python objects other than "
+        f"tensors (a whole model rather than its state_dict()). zfviz reads such files as "
+        f"tensors only, never as code: download the file again, or re-save it from code you "
+        f"trust with torch.save(model.state_dict(), path)"
+    )
+
+
 def save_checkpoint(path: str, config: dict[str, Any], payload: dict[str, Any]) -> None:
     """Write ``payload`` (tensors, numbers, strings, lists, dicts) for ``config`` atomically."""
     record = {"format": FORMAT, "key": config_key(config), "config": config, "payload": payload}
@@ -87,8 +107,10 @@ def load_checkpoint(path: str, config: dict[str, Any]) -> dict[str, Any]:
     try:
         record = torch.load(path, map_location="cpu", weights_only=True)
     except Exception as e:  # truncated zip, garbage bytes, a pickle that is not weights-only...
-        reason = f"{type(e).__name__}: {e}"
-        raise CheckpointError(f"{path} is corrupt and cannot be read ({reason})") from e
+        # from None: torch's message (in the chained traceback) advises weights_only=False
+        raise CheckpointError(
+            f"{path} is corrupt and cannot be read: {unreadable(path, e)}"
+        ) from None
     if not isinstance(record, dict) or record.get("format") != FORMAT:
         raise CheckpointError(f"{path} is not a zfviz checkpoint of format {FORMAT}")
     if record.get("key") != config_key(config) or record.get("config") != config:

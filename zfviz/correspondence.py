@@ -41,8 +41,11 @@ from dataclasses import dataclass, field
 import numpy as np
 import torch
 
-from zfviz.hooks import borrowed, model_device
-from zfviz.models import ConvNet, get_layer
+from zfviz.checks import ArgumentTypeError, as_images, check_number, to_model
+from zfviz.hooks import borrowed
+from zfviz.layers import find_layer
+from zfviz.models import ConvNet
+from zfviz.receptive_field import check_input_size
 
 __all__ = [
     "REDUCTIONS",
@@ -118,6 +121,7 @@ def masked(
             f"expected a bool mask of shape {tuple(images.shape[2:])} (the images' height and "
             f"width), got {mask_t.dtype} of shape {tuple(mask_t.shape)}"
         )
+    fill = check_number(fill, "fill")
     out = images.clone()
     out[:, :, mask_t.to(images.device)] = fill
     return out
@@ -140,7 +144,7 @@ def epsilon(
         >>> eps.shape, float(abs(eps).max())
         ((2, 32), 0.0)
     """
-    _check_pair(images, masked_images)
+    images, masked_images = _check_pair(images, masked_images)
     return _epsilons(model, images, masked_images, [layer])[layer]
 
 
@@ -148,34 +152,50 @@ def _epsilons(
     model: ConvNet, images: torch.Tensor, masked_images: torch.Tensor, layers: Sequence[str | int]
 ) -> dict[str | int, np.ndarray]:
     """:func:`epsilon` at each of ``layers``, from a single forward pass."""
-    modules = {layer: get_layer(model, layer) for layer in layers}  # KeyError naming the layers
+    if isinstance(layers, str | int) or len(layers) == 0:
+        raise ArgumentTypeError(f"layers must be a non-empty sequence of layers, got {layers!r}")
+    # find_layer raises LayerError (a KeyError) naming the valid layers
+    modules = {layer: find_layer(model, layer)[1] for layer in layers}
     caught: dict[str | int, torch.Tensor] = {}
+    check_input_size(model, tuple(images.shape), "images")
     # One batch for originals and masked copies, so that both go through the same kernels; one
     # forward pass serves every layer (a full ZFNet at 224 px is slow on a CPU).
-    x = torch.cat([images, masked_images]).to(model_device(model))
+    x = to_model(torch.cat([images, masked_images]), model)  # both checked by _check_pair
     with torch.no_grad(), borrowed(model) as hooks:
         for layer, module in modules.items():
+            # clone(): for a float64 model on the CPU, .double().cpu() is a view that a later
+            # in-place step (torchvision's ReLU(inplace=True)) would change
             hooks.forward(module, lambda _m, _i, out, layer=layer: caught.__setitem__(
-                layer, out.flatten(1).double().cpu()))  # fmt: skip
+                layer, out.flatten(1).double().cpu().clone()))  # fmt: skip
         model(x)
     n = len(images)
     return {layer: (caught[layer][:n] - caught[layer][n:]).numpy() for layer in layers}
 
 
-def _check_pair(images: torch.Tensor, masked_images: torch.Tensor) -> None:
-    for what, value in (("images", images), ("masked_images", masked_images)):
-        if not isinstance(value, torch.Tensor) or value.dim() != 4 or not value.is_floating_point():
-            shape = tuple(value.shape) if isinstance(value, torch.Tensor) else type(value)
-            raise ValueError(f"expected {what} as a float tensor (N, C, H, W), got {shape}")
+def _check_pair(
+    images: torch.Tensor, masked_images: torch.Tensor
+) -> tuple[torch.Tensor, torch.Tensor]:
+    """Both finite float tensors ``(N, C, H, W)`` of one shape (NaN would read as a change)."""
+    images = as_images(images, "images", expected="(N, C, H, W)")
+    masked_images = as_images(masked_images, "masked_images", expected="(N, C, H, W)")
     if images.shape != masked_images.shape:
         raise ValueError(
             f"expected masked_images of the images' shape {tuple(images.shape)}, "
             f"got {tuple(masked_images.shape)}"
         )
+    return images, masked_images
 
 
-def _signs(x: np.ndarray) -> np.ndarray:
-    return np.sign(np.asarray(x, dtype=np.float64)).astype(np.int8)
+def _signs(x: np.ndarray, name: str = "eps") -> np.ndarray:
+    try:
+        array = np.asarray(x, dtype=np.float64)
+    except (TypeError, ValueError):
+        raise ArgumentTypeError(f"{name} must be an array of numbers, got {x!r}") from None
+    # NaN has no sign: np.sign(nan).astype(int8) is an arbitrary integer, and Delta a number
+    if not np.isfinite(array).all():
+        bad = int((~np.isfinite(array)).sum())
+        raise ValueError(f"{name} must be finite, got {bad} NaN or infinite values")
+    return np.sign(array).astype(np.int8)
 
 
 def hamming(a: np.ndarray, b: np.ndarray, count_shared_zeros: bool = True) -> float:
@@ -191,7 +211,7 @@ def hamming(a: np.ndarray, b: np.ndarray, count_shared_zeros: bool = True) -> fl
         >>> hamming([1.0, -2.0, 0.0, 3.0], [2.0, 1.0, 0.0, -1.0], count_shared_zeros=False)
         0.6666666666666666
     """
-    sa, sb = _signs(a), _signs(b)
+    sa, sb = _signs(a, "a"), _signs(b, "b")
     if sa.ndim != 1 or sa.shape != sb.shape or sa.size == 0:
         raise ValueError(
             f"expected two non-empty vectors of the same length, got shapes {sa.shape} and "
@@ -326,6 +346,8 @@ def mask_delta(
         >>> sorted(d), all(0.0 <= v <= 1.0 for v in d.values())
         ([5, 7], True)
     """
+    images, _ = _check_pair(images, images)  # before masking: a NaN image would give a finite Delta
+    check_input_size(model, tuple(images.shape), "images")
     hidden = masked(images, mask, fill)
     eps = _epsilons(model, images, hidden, layers)
     return {layer: delta(eps[layer], reduction, count_shared_zeros) for layer in layers}

@@ -41,9 +41,11 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from zfviz.hooks import borrowed, model_device
-from zfviz.models import ConvNet, resolve_layer_name
-from zfviz.receptive_field import feature_layers
+from zfviz.checks import LayerError, as_images, check_int, check_number, to_model
+from zfviz.hooks import borrowed
+from zfviz.layers import find_layer
+from zfviz.models import ConvNet
+from zfviz.receptive_field import feature_layers, smallest_input
 
 __all__ = [
     "RULES",
@@ -79,6 +81,12 @@ class Selection:
     channel: int
     row: int
     col: int
+
+    def __post_init__(self) -> None:
+        # Refused here, not later as an IndexError or a silently truncated float.
+        for field in ("image", "channel", "row", "col"):
+            value = check_int(getattr(self, field), f"Selection.{field}", minimum=0)
+            object.__setattr__(self, field, value)
 
 
 @dataclass
@@ -323,33 +331,38 @@ def _check_rule(rule: str) -> None:
 
 
 def _resolve_layer(model: nn.Module, steps: list[tuple[str, nn.Module]], layer: str | int) -> str:
+    """The step name of ``layer`` (see :mod:`zfviz.layers`: ``"features.12"`` is step ``"12"``)."""
     names = [name for name, _ in steps]
-    name: str | None = str(layer)
     hint = ""
     if isinstance(model, ConvNet):
         hint = f", or a paper layer number in {[conv.layer for conv in model.spec.convs]}"
-        if isinstance(layer, int) and not isinstance(layer, bool):
-            try:
-                name = resolve_layer_name(model, layer)
-            except KeyError:
-                name = None
-    if isinstance(layer, bool) or name not in names:
-        raise KeyError(
-            f"unknown layer {layer!r}; the deconvnet projects from a layer of `features`: "
-            f"{', '.join(names)}{hint}"
-        )
-    return name
+    message = (
+        f"unknown layer {layer!r}; the deconvnet projects from a layer of `features`: "
+        f"{', '.join(names)}{hint}"
+    )
+    try:
+        _, module = find_layer(model, layer)
+    except LayerError:
+        raise LayerError(message) from None
+    for name, step in steps:  # by identity: the same module under any of its names
+        if step is module:
+            return name
+    raise LayerError(message)
 
 
 def resolve_layer(model: nn.Module, layer: str | int) -> str:
     """The name in ``model.features`` that ``layer`` means, as :func:`project` reads it.
 
-    Raises ``KeyError`` listing the choices for an unknown layer.
+    Raises :class:`zfviz.checks.LayerError` (a ``KeyError`` and a ``ValueError``) listing the
+    choices for an unknown layer.
 
     Example:
         >>> from zfviz.models import zfnet
         >>> resolve_layer(zfnet(width=0.1, input_size=64), 5)
         'pool5'
+        >>> import torchvision
+        >>> resolve_layer(torchvision.models.alexnet(weights=None), "features.12")
+        '12'
     """
     return _resolve_layer(model, walk(model), layer)
 
@@ -368,7 +381,7 @@ def activations(model: nn.Module, images: torch.Tensor, layer: str | int) -> tor
     steps = walk(model)
     name = _resolve_layer(model, steps, layer)
     with torch.no_grad(), borrowed(model):
-        x = _checked_images(model, steps, images)
+        x = _checked_images(model, steps, images, name)
         for step_name, module in steps:
             x = _run(module, x)
             if step_name == name:
@@ -377,24 +390,26 @@ def activations(model: nn.Module, images: torch.Tensor, layer: str | int) -> tor
 
 
 def _checked_images(
-    model: nn.Module, steps: list[tuple[str, nn.Module]], images: torch.Tensor
+    model: nn.Module, steps: list[tuple[str, nn.Module]], images: torch.Tensor, layer: str
 ) -> torch.Tensor:
+    """``images`` checked and converted to the model's dtype and device (see
+    :func:`zfviz.checks.as_images`), large enough for the chain up to ``layer``."""
     convs = [m for _, m in steps if isinstance(m, nn.Conv2d)]
     channels = convs[0].in_channels if convs else 3
     size = model.spec.input_size if isinstance(model, ConvNet) else None
     expected = f"(N, {channels}, {size or 'H'}, {size or 'W'})"
-    if not isinstance(images, torch.Tensor) or not images.is_floating_point():
-        got = images.dtype if isinstance(images, torch.Tensor) else type(images).__name__
-        raise ValueError(f"expected a float tensor of images of shape {expected}, got {got}")
+    images = as_images(images, "images", expected=expected)
     shape = tuple(images.shape)
-    if (
-        images.dim() != 4
-        or shape[0] < 1
-        or shape[1] != channels
-        or (size is not None and shape[2:] != (size, size))
-    ):
+    if shape[1] != channels or (size is not None and shape[2:] != (size, size)):
         raise ValueError(f"expected images of shape {expected}, got {shape}")
-    return images.to(model_device(model))
+    if size is None:
+        smallest = smallest_input(model, layer)
+        if min(shape[2:]) < smallest:
+            raise ValueError(
+                f"images of {shape[2]}x{shape[3]} pixels are too small for layer {layer!r}: "
+                f"expected images of at least {smallest}x{smallest} pixels"
+            )
+    return to_model(images, model)
 
 
 def _image_rows(selections: Sequence[Selection], n_images: int) -> torch.Tensor:
@@ -429,7 +444,7 @@ def _project(
     steps = walk(model)
     name = _resolve_layer(model, steps, layer)
     with torch.no_grad(), borrowed(model):
-        images = _checked_images(model, steps, images)
+        images = _checked_images(model, steps, images, name)
         trail, maps = _forward(steps, images, name, rule)
         selections = list(choose(maps))
         rows = _image_rows(selections, len(images))
@@ -462,10 +477,12 @@ def project(
     Args:
         model: a zfviz ConvNet, a torchvision AlexNet/VGG, or any model whose ``features``
             :func:`walk` accepts. It is used in eval mode and given back unchanged.
-        images: ``(N, 3, H, W)`` preprocessed images (``H = W = spec.input_size`` for zfviz).
-        layer: a name in ``features`` (``"conv5"``, ``"relu5"``, ``"pool5"``; ``"11"`` or
-            ``11`` for torchvision) or, for zfviz models, a paper layer number (``5`` is
-            ``"pool5"``, the layer's output).
+        images: ``(N, 3, H, W)`` preprocessed images (``H = W = spec.input_size`` for zfviz,
+            at least :func:`zfviz.receptive_field.smallest_input` otherwise), a tensor or a
+            NumPy float array, cast to the model's dtype and device; NaN and Inf are refused.
+        layer: a name in ``features`` (``"conv5"``, ``"relu5"``, ``"pool5"``; ``"11"``, ``11``
+            or ``"features.11"`` for torchvision) or, for zfviz models, a paper layer number
+            (``5`` is ``"pool5"``, the layer's output); see :mod:`zfviz.layers`.
         selections: the activations to project, any number per image, all in one pass. By
             default, the ``top`` strongest activations of each image, over all maps and
             positions, strongest first.
@@ -483,7 +500,7 @@ def project(
         >>> p.pixels.shape, len(p.selections), bool(p.values[0] >= p.values[1])
         (torch.Size([6, 3, 64, 64]), 6, True)
     """
-    if isinstance(top, bool) or not isinstance(top, int) or top < 1:
+    if check_int(top, "top") < 1:
         raise ValueError(f"top must be a positive integer, got {top!r}")
     if selections is not None:
         if top != 1:
@@ -524,7 +541,7 @@ def project_maps(
         >>> [(s.image, s.channel) for s in p.selections]
         [(0, 0), (0, 5), (1, 0), (1, 5)]
     """
-    channels = list(channels)
+    channels = [check_int(c, "channels[]", minimum=0) for c in channels]
     if not channels:
         raise ValueError("channels is empty: name at least one feature map")
 
@@ -603,7 +620,7 @@ def backprop_projection(
     selections = list(selections)
     # Autograd only for the input: torch.autograd.grad never writes the weights' .grad.
     with torch.enable_grad(), borrowed(model):
-        images = _checked_images(model, steps, images)
+        images = _checked_images(model, steps, images, name)
         rows = _image_rows(selections, len(images)).to(images.device)
         x = images.detach().index_select(0, rows).requires_grad_(True)  # one copy per selection
         maps = x
@@ -645,7 +662,7 @@ def deconv_to_image(pixels: torch.Tensor, percentile: float = 100.0) -> np.ndarr
     if not isinstance(pixels, torch.Tensor) or pixels.dim() != 4:
         shape = tuple(pixels.shape) if isinstance(pixels, torch.Tensor) else type(pixels)
         raise ValueError(f"expected projections of shape (S, C, H, W), got {shape}")
-    if not 0.0 < percentile <= 100.0:
+    if not 0.0 < check_number(percentile, "percentile") <= 100.0:
         raise ValueError(f"percentile must be in (0, 100], got {percentile!r}")
     x = pixels.detach().float().cpu()
     magnitude = x.abs().flatten(1)

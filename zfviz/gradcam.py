@@ -25,8 +25,11 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
+from zfviz.checks import LayerError, as_images, check_labels, to_model, too_small_as_value_error
 from zfviz.deconvnet import resolve_layer, walk
-from zfviz.hooks import borrowed, model_device
+from zfviz.hooks import borrowed
+from zfviz.layers import find_layer, last_conv_block
+from zfviz.receptive_field import check_input_size
 
 __all__ = ["GradCam", "grad_cam", "inside_box"]
 
@@ -41,7 +44,8 @@ class GradCam:
         weights: ``(N, C)`` the per-map weights ``alpha_k``.
         labels: ``(N,)`` the class each map explains.
         scores: ``(N,)`` that class's logit.
-        layer: the name of the layer in ``model.features``.
+        layer: the layer's name: in ``model.features`` for a plain chain (zfviz ConvNet,
+            torchvision AlexNet/VGG), else as given (``"layer4"``).
     """
 
     maps: torch.Tensor
@@ -57,12 +61,39 @@ class GradCam:
         return self.maps / top.view(-1, 1, 1)
 
 
+def _walkable(model: nn.Module) -> bool:
+    """Whether ``model`` is a plain chain :func:`zfviz.deconvnet.walk` accepts."""
+    try:
+        walk(model)
+    except (TypeError, ValueError):
+        return False
+    return True
+
+
 def _default_layer(model: nn.Module) -> str:
-    """The last ReLU of ``features``: the highest layer that still has a spatial layout."""
+    """The last ReLU of ``features`` for a plain chain: the highest layer that still has a
+    spatial layout; for any other CNN, its last block holding a convolution (ResNet:
+    ``"layer4"``)."""
+    if not _walkable(model):
+        return last_conv_block(model)
     relus = [name for name, module in walk(model) if isinstance(module, nn.ReLU)]
     if not relus:
         raise ValueError("the model's features have no ReLU; name a layer for Grad-CAM")
     return relus[-1]
+
+
+def _layer(model: nn.Module, layer: str | int | None) -> tuple[str, nn.Module]:
+    """The layer to explain: a step of ``features`` for a plain chain (as zfviz always read
+    it), any module by name (:mod:`zfviz.layers`) otherwise."""
+    if _walkable(model):
+        steps = dict(walk(model))
+        try:
+            name = _default_layer(model) if layer is None else resolve_layer(model, layer)
+        except LayerError:
+            raise LayerError(f"unknown layer {layer!r}; Grad-CAM explains a layer of "
+                             f"`features` here: {', '.join(steps)}") from None  # fmt: skip
+        return name, steps[name]
+    return find_layer(model, _default_layer(model) if layer is None else layer)
 
 
 def grad_cam(
@@ -74,12 +105,16 @@ def grad_cam(
     """Grad-CAM of ``images`` for ``labels`` (default: each image's predicted class).
 
     Args:
-        model: a model with a ``features`` Sequential and a ``forward`` that returns logits
-            (zfviz ConvNet, torchvision AlexNet/VGG). Used in eval mode, given back unchanged.
-        images: ``(N, 3, H, W)`` preprocessed images.
-        labels: one class index per image, or ``None`` for the top class.
-        layer: a name in ``features`` (or a paper layer number for zfviz models); default the
-            last ReLU of ``features`` (``"relu5"`` for ZFNet).
+        model: any CNN whose ``forward`` returns logits ``(N, classes)`` (zfviz ConvNet,
+            torchvision AlexNet/VGG/ResNet, BatchNorm included). Used in eval mode, given back
+            unchanged.
+        images: ``(N, 3, H, W)`` preprocessed images (a tensor or a NumPy float array); cast to
+            the model's dtype and device. NaN and Inf are refused.
+        labels: one class index (an integer) per image, or ``None`` for the top class.
+        layer: for a plain chain (zfviz ConvNet, torchvision AlexNet/VGG) a name in
+            ``features`` (``"11"`` or ``"features.11"``) or a paper layer number, default its
+            last ReLU (``"relu5"`` for ZFNet); for any other CNN a module name
+            (``"layer4"``, ``"layer3.1"``), default :func:`zfviz.layers.last_conv_block`.
 
     Example:
         >>> from zfviz.models import zfnet
@@ -88,30 +123,54 @@ def grad_cam(
         >>> cam = grad_cam(model, torch.randn(2, 3, 64, 64), labels=[1, 3])
         >>> cam.layer, tuple(cam.maps.shape), bool((cam.maps >= 0).all())
         ('relu5', (2, 64, 64), True)
+
+        Any CNN, BatchNorm and residual blocks included (random weights, offline):
+
+        >>> import torchvision
+        >>> resnet = torchvision.models.resnet18(weights=None, num_classes=4)
+        >>> cam = grad_cam(resnet, torch.randn(2, 3, 64, 64), labels=[0, 3])
+        >>> cam.layer, tuple(cam.coarse.shape)
+        ('layer4', (2, 2, 2))
     """
-    name = _default_layer(model) if layer is None else resolve_layer(model, layer)
-    if not isinstance(images, torch.Tensor) or images.dim() != 4 or images.shape[0] < 1:
-        got = tuple(images.shape) if isinstance(images, torch.Tensor) else type(images).__name__
-        raise ValueError(f"expected images of shape (N, 3, H, W), got {got}")
-    if not images.is_floating_point():
+    # Every argument is checked before the forward pass.
+    name, module = _layer(model, layer)
+    if isinstance(images, torch.Tensor) and not images.is_floating_point():
         raise ValueError(f"expected floating-point images, got dtype {images.dtype}")
-    module = dict(walk(model))[name]
+    x = as_images(images, "images").detach()
+    check_input_size(model, tuple(x.shape), "images")  # the whole model runs
+    chosen = None if labels is None else check_labels(labels, "labels", len(x))
+    x = to_model(x, model)
     kept: list[torch.Tensor] = []
-    with torch.enable_grad(), borrowed(model) as hooks:
-        hooks.forward(module, lambda _m, _i, output: kept.append(output))
-        x = images.detach().to(model_device(model))
+    with (
+        torch.enable_grad(),
+        borrowed(model) as hooks,
+        too_small_as_value_error("images", tuple(x.shape)),
+    ):
+
+        def keep(_module: nn.Module, _inputs: tuple, output: torch.Tensor) -> torch.Tensor:
+            kept.append(output)
+            # The rest of the forward pass gets a copy: an in-place step after the layer (a
+            # ReLU(inplace=True), a residual "+=") would otherwise change the kept maps.
+            return output.clone() if isinstance(output, torch.Tensor) else output
+
+        hooks.forward(module, keep)
         logits = model(x)
-        if labels is None:
+        if logits.dim() != 2:
+            raise ValueError(f"the model must return logits (N, classes), got "
+                             f"{tuple(logits.shape)}")  # fmt: skip
+        if chosen is None:
             chosen = logits.argmax(1)
         else:
-            chosen = torch.as_tensor(labels, dtype=torch.long, device=logits.device).flatten()
-            if len(chosen) != len(x):
-                raise ValueError(f"expected {len(x)} labels, one per image, got {len(chosen)}")
+            chosen = chosen.to(logits.device)
             if ((chosen < 0) | (chosen >= logits.shape[1])).any():
                 raise ValueError(f"labels must lie in [0, {logits.shape[1]}), got {chosen}")
         if len(kept) != 1:
             raise RuntimeError(f"layer {name!r} ran {len(kept)} times in one forward pass")
         maps = kept[0]
+        if not isinstance(maps, torch.Tensor) or maps.dim() != 4:
+            got = tuple(maps.shape) if isinstance(maps, torch.Tensor) else type(maps).__name__
+            raise ValueError(f"layer {name!r} gives {got}; Grad-CAM needs maps (N, C, h, w): "
+                             f"name a convolutional layer")  # fmt: skip
         scores = logits.gather(1, chosen[:, None])[:, 0]
         # Each image's score depends on its own maps only, so one backward pass serves all.
         # autograd.grad leaves the parameters' .grad untouched.
@@ -147,6 +206,8 @@ def inside_box(maps: torch.Tensor, boxes: np.ndarray | Sequence[Sequence[float]]
     if maps.dim() != 3 or boxes.shape != (len(maps), 4):
         raise ValueError(f"expected maps (N, H, W) and boxes (N, 4), got {tuple(maps.shape)} and "
                          f"{boxes.shape}")  # fmt: skip
+    if not torch.isfinite(maps).all() or not np.isfinite(boxes).all():
+        raise ValueError("maps and boxes must be finite (no NaN or Inf)")
     if (maps < 0).any():
         raise ValueError("maps must be >= 0 (take the magnitude of a signed map first)")
     n, height, width = maps.shape

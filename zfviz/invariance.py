@@ -33,10 +33,14 @@ from dataclasses import dataclass, field
 import numpy as np
 import torch
 import torch.nn.functional as F
+from torch import nn
 
-from zfviz.hooks import borrowed, model_device
-from zfviz.models import ConvNet, get_layer
+from zfviz.checks import as_images, check_int, to_model, too_small_as_value_error
+from zfviz.hooks import borrowed
+from zfviz.layers import find_layer
+from zfviz.models import ConvNet
 from zfviz.preprocess import ImageNetPreprocess, Preprocess
+from zfviz.receptive_field import check_input_size
 from zfviz.world import Pose, render_sample
 
 __all__ = [
@@ -227,17 +231,17 @@ def warp_sweep(
     return Sweep(kind, array, images, image.copy())
 
 
-def _check_inputs(model: ConvNet, inputs: torch.Tensor, what: str) -> torch.Tensor:
-    if not isinstance(inputs, torch.Tensor) or not inputs.is_floating_point() or inputs.dim() != 4:
-        shape = tuple(inputs.shape) if isinstance(inputs, torch.Tensor) else type(inputs).__name__
-        raise ValueError(f"expected {what} as a float tensor (N, 3, H, W), got {shape}")
-    if len(inputs) == 0:
+def _check_inputs(model: nn.Module, inputs: torch.Tensor, what: str) -> torch.Tensor:
+    """``inputs`` (N, 3, H, W) checked (finite, large enough) and cast for ``model``."""
+    if isinstance(inputs, torch.Tensor) and inputs.dim() == 4 and len(inputs) == 0:
         raise ValueError(f"expected at least one image in {what}, got none")
-    return inputs.to(model_device(model))
+    inputs = as_images(inputs, what, expected="(N, 3, H, W)")
+    check_input_size(model, tuple(inputs.shape), what)
+    return to_model(inputs, model)
 
 
 def layer_features(
-    model: ConvNet, inputs: torch.Tensor, layer: str | int, batch_size: int = 64
+    model: nn.Module, inputs: torch.Tensor, layer: str | int, batch_size: int = 64
 ) -> torch.Tensor:
     """The output of ``layer`` (a module name or a paper layer number) for each input,
     flattened: ``(N, D)`` float32 on the CPU.
@@ -251,15 +255,31 @@ def layer_features(
         >>> net = zfnet(num_classes=5, input_size=64, width=0.125, fc_units=32)
         >>> layer_features(net, torch.zeros(2, 3, 64, 64), 7).shape
         torch.Size([2, 32])
+
+        Any model, by module name (random weights, offline):
+
+        >>> import torchvision
+        >>> alexnet = torchvision.models.alexnet(weights=None)
+        >>> layer_features(alexnet, torch.zeros(1, 3, 64, 64), "features.12").shape
+        torch.Size([1, 256])
     """
     inputs = _check_inputs(model, inputs, "inputs")
-    module = get_layer(model, layer)  # KeyError naming the valid layers
-    if batch_size < 1:
-        raise ValueError(f"batch_size must be >= 1, got {batch_size}")
+    _, module = find_layer(model, layer)  # LayerError (a KeyError) naming the valid layers
+    batch_size = check_int(batch_size, "batch_size", minimum=1)
     caught: list[torch.Tensor] = []
-    with torch.no_grad(), borrowed(model) as hooks:
+    with (
+        torch.no_grad(),
+        borrowed(model) as hooks,
+        too_small_as_value_error("inputs", inputs.shape),
+    ):
+
+        def keep(_module: nn.Module, _inputs: tuple, out: torch.Tensor) -> None:
+            # clone(): a later in-place step (torchvision's ReLU(inplace=True)) would change a
+            # view of the output (float() and cpu() copy only when they must)
+            caught.append(out.flatten(1).float().cpu().clone())
+
         # A hook rather than a partial forward: fc layers are reached only by the full forward.
-        hooks.forward(module, lambda _m, _i, out: caught.append(out.flatten(1).float().cpu()))
+        hooks.forward(module, keep)
         for start in range(0, len(inputs), batch_size):
             model(inputs[start : start + batch_size])
     return torch.cat(caught)
@@ -321,8 +341,7 @@ def true_label_probability(model: ConvNet, inputs: torch.Tensor, label: int) -> 
     """
     inputs = _check_inputs(model, inputs, "inputs")
     classes = model.spec.num_classes
-    if isinstance(label, bool) or not isinstance(label, (int, np.integer)):
-        raise ValueError(f"label must be an integer class index, got {label!r}")
+    label = check_int(label, "label")  # a float or bool: a TypeError (also a ValueError)
     if not 0 <= label < classes:
         raise ValueError(f"label must be in 0..{classes - 1}, got {label}")
     scores = layer_features(model, inputs, 8).double()

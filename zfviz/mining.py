@@ -27,6 +27,7 @@ import torch
 from torch import nn
 from tqdm.auto import tqdm
 
+from zfviz.checks import check_int
 from zfviz.deconvnet import Selection, activations, project, resolve_layer
 from zfviz.hooks import borrowed
 from zfviz.receptive_field import ReceptiveField
@@ -118,7 +119,7 @@ class TopActivations:
 
 
 def _check_k(k: int) -> None:
-    if isinstance(k, bool) or not isinstance(k, int) or k < 1:
+    if check_int(k, "k") < 1:  # a float or bool: a TypeError (that is also a ValueError)
         raise ValueError(f"k must be a positive integer, got {k!r}")
 
 

@@ -32,6 +32,8 @@ from dataclasses import dataclass, replace
 import torch
 from torch import nn
 
+from zfviz.checks import LayerError
+
 __all__ = [
     "ConvLayer",
     "ArchSpec",
@@ -500,7 +502,8 @@ def resolve_layer_name(model: ConvNet, layer: str | int) -> str:
 
     A number ``n`` means the output of the paper's layer ``n``: the last module of a conv
     layer's block (``norm1``, ``norm2``, ``relu3``, ``relu4``, ``pool5`` for ZFNet), ``relu6``,
-    ``relu7``, or ``fc8``. Raises ``KeyError`` listing the valid choices.
+    ``relu7``, or ``fc8``. Raises :class:`zfviz.checks.LayerError` (a ``KeyError``) listing the
+    valid choices; :func:`zfviz.layers.find_layer` also takes module names of any model.
 
     Example:
         >>> model = zfnet()
@@ -511,12 +514,13 @@ def resolve_layer_name(model: ConvNet, layer: str | int) -> str:
     outputs = _paper_layer_outputs(model.spec)
     if isinstance(layer, int) and not isinstance(layer, bool):
         if layer not in outputs:
-            raise KeyError(
-                f"this model has no paper layer {layer}; its layers are {sorted(outputs)}"
+            raise LayerError(
+                f"this model has no paper layer {layer}; its layers are {sorted(outputs)}, "
+                f"or give a module name: {', '.join(names)}"
             )
         return outputs[layer]
-    if layer not in names:
-        raise KeyError(
+    if not isinstance(layer, str) or layer not in names:
+        raise LayerError(
             f"unknown layer {layer!r}; valid names are {', '.join(names)}, "
             f"or a paper layer number in {sorted(outputs)}"
         )
@@ -524,7 +528,8 @@ def resolve_layer_name(model: ConvNet, layer: str | int) -> str:
 
 
 def get_layer(model: ConvNet, layer: str | int) -> nn.Module:
-    """The module for ``layer`` (a name or a paper layer number, see :func:`resolve_layer_name`).
+    """The module for ``layer`` (a name or a paper layer number, see :func:`resolve_layer_name`;
+    any model's module names work too, see :func:`zfviz.layers.find_layer`).
 
     Example:
         >>> model = zfnet()
@@ -533,9 +538,9 @@ def get_layer(model: ConvNet, layer: str | int) -> nn.Module:
         >>> get_layer(model, 1) is get_layer(model, "norm1")
         True
     """
-    name = resolve_layer_name(model, layer)
-    children = dict(model.features.named_children()) | dict(model.classifier.named_children())
-    return children[name]
+    from zfviz.layers import find_layer  # here: zfviz.layers imports this module
+
+    return find_layer(model, layer)[1]
 
 
 def count_parameters(model: nn.Module, trainable_only: bool = False) -> int:

@@ -22,8 +22,11 @@ import torch.nn.functional as F
 from torch import nn
 from tqdm.auto import tqdm
 
-from zfviz.deconvnet import project
-from zfviz.hooks import borrowed, model_device
+from zfviz.checks import as_images, check_int, check_number, to_model, too_small_as_value_error
+from zfviz.deconvnet import project, resolve_layer
+from zfviz.hooks import borrowed
+from zfviz.layers import find_layer, last_conv_block
+from zfviz.receptive_field import check_input_size
 
 __all__ = [
     "OcclusionMaps",
@@ -99,7 +102,8 @@ def occluder_positions(length: int, size: int, stride: int) -> list[int]:
 
 def _check_occluder(height: int, width: int, size: int, stride: int) -> None:
     for name, value in (("size", size), ("stride", stride)):
-        if isinstance(value, bool) or not isinstance(value, int | np.integer) or value < 1:
+        # check_int first: a float or bool is a TypeError (that is also a ValueError)
+        if check_int(value, name) < 1:
             raise ValueError(f"occluder {name} must be a positive integer, got {value!r}")
     if size > min(height, width):
         raise ValueError(
@@ -125,30 +129,22 @@ def occlude(
     return batch
 
 
-def _check_image(image: torch.Tensor) -> None:
-    if not isinstance(image, torch.Tensor) or image.dim() != 3 or image.shape[0] != 3:
-        shape = tuple(image.shape) if isinstance(image, torch.Tensor) else type(image).__name__
-        raise ValueError(f"expected one preprocessed image of shape (3, H, W), got {shape}")
-    if not image.is_floating_point():
-        raise ValueError(f"expected a float image (preprocessed), got {image.dtype}")
+def _check_image(image: torch.Tensor, model: nn.Module) -> torch.Tensor:
+    """One finite float image ``(3, H, W)`` (NumPy too), in the model's dtype and device."""
+    image = as_images(image, "image", dims=3, expected="(3, H, W)")
+    if image.shape[0] != 3:
+        raise ValueError(f"expected one preprocessed image of shape (3, H, W), got "
+                         f"{tuple(image.shape)}")  # fmt: skip
+    return to_model(image, model)
 
 
-def _layer_module(model: nn.Module, layer: str | int) -> tuple[str, nn.Module]:
-    """The module to hook: a zfviz paper layer number or name, or any dotted module name."""
-    from zfviz.models import ConvNet, resolve_layer_name
-
-    if isinstance(model, ConvNet):
-        name = resolve_layer_name(model, layer)
-        children = dict(model.features.named_children())
-        children |= dict(model.classifier.named_children())
-        return name, children[name]
-    modules = dict(model.named_modules())
-    if isinstance(layer, str) and layer in modules and layer != "":
-        return layer, modules[layer]
-    raise ValueError(
-        f"unknown layer {layer!r}: give a module name of this model, e.g. "
-        f"{', '.join(n for n in list(modules)[1:6])}"
-    )
+def _can_project(model: nn.Module, layer: str) -> bool:
+    """Whether :func:`zfviz.deconvnet.project` can walk ``model`` down from ``layer``."""
+    try:
+        resolve_layer(model, layer)
+    except (TypeError, ValueError, KeyError):  # not a plain chain, or a layer above it
+        return False
+    return True
 
 
 def occlusion(
@@ -158,7 +154,7 @@ def occlusion(
     size: int,
     stride: int,
     fill: float = 0.0,
-    layer: str | int = 5,
+    layer: str | int | None = None,
     channel: int | None = None,
     batch_size: int = 64,
     with_projection: bool = True,
@@ -174,12 +170,15 @@ def occlusion(
             touch the image's far edges).
         fill: the value the square is set to, in the model's input space. The default 0 is the
             data mean after mean subtraction: a grey square, as in the paper.
-        layer: the layer of the tracked feature map: a paper layer number or name for zfviz
-            models (default: layer 5), a module name (``model.named_modules()``) otherwise.
+        layer: the layer of the tracked feature map, named as :mod:`zfviz.layers` says: a
+            paper layer number or name for zfviz models, a module name (``"features.12"``,
+            ``"layer4"``) on any model. Default: the paper's last conv layer (layer 5) on zfviz
+            models, else :func:`zfviz.layers.last_conv_block`.
         channel: the map to track; default the strongest on the clean image.
         batch_size: occluded images per forward pass.
-        with_projection: also project the map's strongest unit on the clean image (Fig. 7c);
-            needs a model :func:`zfviz.deconvnet.project` can walk.
+        with_projection: also project the map's strongest unit on the clean image (Fig. 7c).
+            Only where :func:`zfviz.deconvnet.project` can walk the model down from ``layer``
+            (a plain chain such as AlexNet's ``features``); elsewhere ``projection`` is None.
         progress: show a progress bar.
 
     Example:
@@ -189,18 +188,38 @@ def occlusion(
         >>> maps = occlusion(net, torch.randn(3, 64, 64), label=1, size=16, stride=16)
         >>> maps.probability.shape, maps.layer
         (torch.Size([4, 4]), 'pool5')
+
+        Any CNN, by module name (random weights, offline):
+
+        >>> import torchvision
+        >>> resnet = torchvision.models.resnet18(weights=None, num_classes=3)
+        >>> maps = occlusion(resnet, torch.randn(3, 32, 32), 1, 16, 16, layer="layer3")
+        >>> maps.feature.shape, maps.projection is None
+        (torch.Size([2, 2]), True)
     """
-    _check_image(image)
+    # Every argument is checked before the first forward pass.
+    image = _check_image(image, model)
     height, width = image.shape[1:]
     _check_occluder(height, width, size, stride)
-    name, module = _layer_module(model, layer)
+    label = check_int(label, "label", minimum=0)
+    channel = None if channel is None else check_int(channel, "channel", minimum=0)
+    batch_size = check_int(batch_size, "batch_size", minimum=1)
+    fill = check_number(fill, "fill")
+    classes = getattr(getattr(model, "spec", None), "num_classes", None)
+    if isinstance(classes, int) and label >= classes:  # known without a forward pass
+        raise ValueError(f"label {label!r} is not a class of this model ({classes} classes)")
+    name, module = find_layer(model, last_conv_block(model) if layer is None else layer)
+    check_input_size(model, (1, *image.shape), "image")
+    with_projection = with_projection and _can_project(model, name)
     rows = occluder_positions(height, size, stride)
     cols = occluder_positions(width, size, stride)
     tops = [(r, c) for r in rows for c in cols]
     totals: list[torch.Tensor] = []
-    with torch.no_grad(), borrowed(model) as hooks:
-        device = model_device(model)
-        image = image.to(device)
+    with (
+        torch.no_grad(),
+        borrowed(model) as hooks,
+        too_small_as_value_error("image", (3, height, width)),
+    ):
 
         def keep_totals(_module: nn.Module, _inputs: tuple, output: torch.Tensor) -> None:
             if output.dim() < 2:

@@ -110,3 +110,93 @@ def receptive_fields(model: nn.Module) -> dict[str, ReceptiveField]:
             )
         fields[name] = ReceptiveField(size=size, stride=stride, top_left=top_left)
     return fields
+
+
+def _output_length(layer: nn.Module, length: int, name: str) -> int:
+    """The output length along one axis of a conv or pooling layer (torch's arithmetic)."""
+    k = _pair(layer.kernel_size, "kernel", name)
+    s = _pair(layer.stride, "stride", name) if layer.stride is not None else k
+    p = _pair(layer.padding, "padding", name)
+    d = _pair(getattr(layer, "dilation", 1), "dilation", name)
+    span = length + 2 * p - d * (k - 1) - 1  # may be negative: ceil mode still gives 1
+    ceil = getattr(layer, "ceil_mode", False)
+    out = -(-span // s) + 1 if ceil else span // s + 1
+    if ceil and (out - 1) * s >= length + p:  # torch drops a last window starting in padding
+        out -= 1
+    return out
+
+
+def smallest_input(model: nn.Module, layer: str | None = None) -> int:
+    """The smallest square input side for which every layer of the feature chain up to
+    ``layer`` (default: all of them) still has at least one output pixel.
+
+    Computed from the layers' settings, without a forward pass. Raises ``TypeError`` for a
+    module that is not a convolution, pooling or element-wise layer (see
+    :func:`receptive_fields`).
+
+    Example:
+        >>> import torchvision
+        >>> smallest_input(torchvision.models.alexnet(weights=None), "12")
+        63
+    """
+    chain = []
+    for name, module in feature_layers(model).named_children():
+        if isinstance(module, nn.Conv2d | nn.MaxPool2d | nn.AvgPool2d):
+            if isinstance(module.padding, str):
+                raise TypeError(f"layer {name!r}: padding={module.padding!r} is not supported")
+            chain.append((name, module))
+        elif not isinstance(module, _ELEMENTWISE):
+            raise TypeError(
+                f"layer {name!r} ({type(module).__name__}) is not a convolution, pooling or "
+                f"element-wise layer; zfviz cannot compute the smallest input"
+            )
+        if name == layer:
+            break
+    side = 1
+    while True:  # a few hundred steps at most for any real network: no forward pass needed
+        length = side
+        for name, module in chain:
+            length = _output_length(module, length, name)
+            if length < 1:
+                break
+        if length >= 1:
+            return side
+        side += 1
+
+
+def check_input_size(
+    model: nn.Module, shape: tuple[int, ...], name: str = "images", layer: str | None = None
+) -> None:
+    """Refuse, before any forward pass, images too small for ``model`` (up to ``layer``).
+
+    For the book's ConvNet the size must be its ``spec.input_size``; for a model with a chain
+    of convolutions and poolings the smallest size is computed (:func:`smallest_input`). For
+    other models nothing is checked here (their first forward pass is the check).
+
+    Example:
+        >>> import torchvision
+        >>> check_input_size(torchvision.models.alexnet(weights=None), (1, 3, 20, 20))
+        Traceback (most recent call last):
+        ...
+        ValueError: images of 20x20 pixels are too small ... at least 63x63 pixels
+    """
+    height, width = shape[-2:]
+    spec = getattr(model, "spec", None)
+    if spec is not None and hasattr(spec, "input_size"):
+        size, channels = spec.input_size, spec.in_channels
+        if tuple(shape[-3:]) != (channels, size, size):
+            raise ValueError(
+                f"{name}: expected images of shape (N, {channels}, {size}, {size}) for this "
+                f"model, got {tuple(shape)}"
+            )
+        return
+    try:
+        smallest = smallest_input(model, layer)
+    except TypeError:  # not a plain chain: the forward pass will tell
+        return
+    if min(height, width) < smallest:
+        where = "this model" if layer is None else f"layer {layer!r}"
+        raise ValueError(
+            f"{name} of {height}x{width} pixels are too small for {where}: expected {name} of "
+            f"at least {smallest}x{smallest} pixels"
+        )

@@ -43,10 +43,13 @@ from torch import nn
 from tqdm.auto import tqdm
 
 from zfviz import checkpoints
+from zfviz.checks import ArgumentTypeError, as_images, check_int, to_model, too_small_as_value_error
 from zfviz.hooks import borrowed, model_device
-from zfviz.models import ConvNet, get_layer
+from zfviz.layers import find_layer
+from zfviz.models import ConvNet
 from zfviz.preprocess import Preprocess, ten_crop_offsets
 from zfviz.profiles import cache_dir
+from zfviz.receptive_field import check_input_size
 from zfviz.train import FilterRenorm, TrainConfig, build_model
 
 SCRATCH_VERSION = 1  # bump when a change to train_from_scratch changes what it produces
@@ -114,7 +117,7 @@ def pooled_size(model: ConvNet, layer: str | int, input_size: int, grid: int = P
 
 
 def extract_features(
-    model: ConvNet,
+    model: nn.Module,
     images: np.ndarray | torch.Tensor,
     preprocess: Callable[[np.ndarray], torch.Tensor] | None,
     layers: Sequence[str | int] = (1, 2, 3, 4, 5, 6, 7),
@@ -125,11 +128,14 @@ def extract_features(
     """Pooled features of every layer in ``layers`` for every image, in one pass of the network.
 
     Args:
-        model: the network (eval mode inside; given back unchanged).
+        model: the network, a zfviz ConvNet or any torchvision model (eval mode inside; given
+            back unchanged).
         images: uint8 images ``(N, S, S, 3)`` that ``preprocess`` turns into inputs batch by
             batch (so a large set never sits in memory as floats), or, with ``preprocess=None``,
-            inputs ``(N, 3, s, s)`` already.
-        layers: module names or paper layer numbers (1..7: ``resolve_layer_name``).
+            inputs ``(N, 3, s, s)`` already (a tensor or a NumPy float array, cast to the
+            model's dtype; NaN and Inf are refused).
+        layers: named as :mod:`zfviz.layers` says: paper layer numbers (1..7) or module names
+            on zfviz models, module names (``"features.12"``, ``"classifier.4"``) on any model.
         grid: conv maps are max-pooled over ``grid x grid`` cells (see :func:`pool_features`).
 
     Returns:
@@ -141,15 +147,32 @@ def extract_features(
         >>> f = extract_features(net, torch.zeros(3, 3, 64, 64), None, [5, 7], progress=False)
         >>> f[5].shape, f[7].shape  # pool5 of this tiny net is 1x1: 32 maps, one value each
         ((3, 32), (3, 32))
+
+        torchvision models by module name (random weights, offline):
+
+        >>> import torchvision
+        >>> alexnet = torchvision.models.alexnet(weights=None)
+        >>> f = extract_features(alexnet, torch.zeros(2, 3, 64, 64), None,
+        ...                      ["features.12", "classifier.5"], progress=False)
+        >>> f["features.12"].shape, f["classifier.5"].shape
+        ((2, 256), (2, 4096))
     """
+    # Every argument is checked before the first forward pass.
+    if isinstance(layers, str | int) or not isinstance(layers, Sequence):
+        raise ArgumentTypeError(f"layers must be a sequence of layers, got {layers!r}")
     if len(layers) == 0:
-        raise ValueError("expected at least one layer")
-    modules = {layer: get_layer(model, layer) for layer in layers}  # KeyError naming the layers
-    if batch_size < 1:
-        raise ValueError(f"batch_size must be >= 1, got {batch_size}")
+        raise ValueError("expected at least one layer in layers, got none")
+    modules = {layer: find_layer(model, layer)[1] for layer in layers}  # LayerError (KeyError)
+    grid = check_int(grid, "grid", minimum=1)
+    batch_size = check_int(batch_size, "batch_size", minimum=1)
+    if not isinstance(images, np.ndarray | torch.Tensor):
+        raise ArgumentTypeError(f"images must be a NumPy array or a tensor, got "
+                                f"{type(images).__name__}")  # fmt: skip
     if len(images) == 0:
-        raise ValueError("expected at least one image, got none")
-    device = model_device(model)
+        raise ValueError("expected at least one image in images, got none")
+    if preprocess is None:
+        images = as_images(images, "images")
+        check_input_size(model, tuple(images.shape), "images")
     caught: dict[str | int, list[np.ndarray]] = {layer: [] for layer in layers}
 
     def keep(layer):
@@ -164,7 +187,11 @@ def extract_features(
         for start in tqdm(starts, desc="features", disable=not progress, leave=False):
             batch = images[start : start + batch_size]
             x = preprocess(batch) if preprocess is not None else batch
-            model(x.to(device))
+            if preprocess is not None:  # its output is checked here, batch by batch
+                x = as_images(x, "preprocess(images)")
+            x = to_model(x, model)
+            with too_small_as_value_error("images", tuple(x.shape)):
+                model(x)
     return {layer: np.concatenate(parts).astype(np.float32) for layer, parts in caught.items()}
 
 

@@ -21,15 +21,23 @@ from collections.abc import Callable, Mapping
 import torch
 from torch import nn
 
+from zfviz.checkpoints import unreadable
 from zfviz.models import ArchSpec, ConvLayer, ConvNet, alexnet_spec, zfnet_spec
 
 __all__ = [
+    "WeightsFileError",
     "PRETRAINED",
     "from_pytorchcv",
     "from_torchvision_alexnet",
     "load_pretrained",
     "imagenet_preprocessing",
 ]
+
+
+class WeightsFileError(ValueError):
+    """A ``weights_path`` that :func:`load_pretrained` cannot use: unreadable, truncated, not
+    a state dict, or the state dict of another model."""
+
 
 # The names load_pretrained accepts; the first three are pytorchcv's model names.
 PRETRAINED = ("zfnet", "zfnetb", "alexnet", "torchvision_alexnet")
@@ -221,6 +229,25 @@ def _check_name(name: str) -> None:
         )
 
 
+def _read_state_dict(path: str | os.PathLike, name: str) -> dict[str, torch.Tensor]:
+    """The state dict in ``path``, or a :class:`WeightsFileError` that says what is wrong."""
+    if not isinstance(path, str | os.PathLike):
+        raise TypeError(f"weights_path must be a path (str or os.PathLike), got {path!r}")
+    if not os.path.isfile(path):
+        raise FileNotFoundError(f"weights_path {os.fspath(path)!r}: no such file")
+    try:
+        state = torch.load(path, map_location="cpu", weights_only=True)
+    except Exception as err:  # garbage bytes, a truncated zip, a pickle of objects
+        # from None: torch's message (in the chained traceback) advises weights_only=False
+        raise WeightsFileError(f"weights_path: {unreadable(path, err)}") from None
+    if not isinstance(state, dict) or not all(isinstance(v, torch.Tensor) for v in state.values()):
+        raise WeightsFileError(
+            f"weights_path {os.fspath(path)!r} holds a {type(state).__name__}, not a state dict "
+            f"(names to tensors) of the source model of {name!r}"
+        )
+    return state
+
+
 def load_pretrained(
     name: str, cache_dir: str | None = None, weights_path: str | os.PathLike | None = None
 ) -> ConvNet:
@@ -238,6 +265,9 @@ def load_pretrained(
 
     Raises:
         ValueError: unknown ``name``.
+        FileNotFoundError: no file at ``weights_path``.
+        WeightsFileError: (a ``ValueError``) ``weights_path`` is unreadable, truncated, not a
+            state dict, or the state dict of another model.
         RuntimeError: the download failed (for instance, no internet).
 
     Example:
@@ -248,7 +278,14 @@ def load_pretrained(
     build = _builder(name)
     if weights_path is not None:
         src = build()
-        src.load_state_dict(torch.load(weights_path, map_location="cpu", weights_only=True))
+        state = _read_state_dict(weights_path, name)
+        try:
+            src.load_state_dict(state)
+        except RuntimeError as err:  # missing or unexpected keys, or shapes of another model
+            raise WeightsFileError(
+                f"weights_path {os.fspath(weights_path)!r} is not a state dict of the source "
+                f"model of {name!r}: {err}"
+            ) from None
     else:
         try:
             src = _download(name, build, cache_dir)
