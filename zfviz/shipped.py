@@ -40,10 +40,38 @@ from zfviz import checkpoints
 from zfviz import train as training
 from zfviz.train import TrainConfig, TrainResult
 
-__all__ = ["SHIPPED_DIR", "MANIFEST", "shipped_path", "read_manifest", "load", "ship", "main"]
+__all__ = [
+    "SHIPPED_DIR",
+    "MANIFEST",
+    "shipped_configs",
+    "shipped_path",
+    "read_manifest",
+    "load",
+    "ship",
+    "main",
+]
 
 SHIPPED_DIR = Path(__file__).resolve().parent / "zoo"
 MANIFEST = "MANIFEST.json"
+
+
+BOOK_NETWORK = "book network (quick profile), seed 0"
+
+
+def shipped_configs() -> dict[str, TrainConfig]:
+    """Every network that ships, by label: the book network that most chapters study (with the
+    snapshots of the evolution chapter), and the architecture and ablation chapters' networks.
+
+    Example:
+        >>> configs = shipped_configs()
+        >>> len(configs), configs[BOOK_NETWORK].image_size
+        (23, 96)
+    """
+    from zfviz.ablations import book_configs  # it imports this module
+    from zfviz.profiles import get_profile
+
+    quick = get_profile("quick")
+    return {BOOK_NETWORK: TrainConfig.from_profile(quick), **book_configs(quick)}
 
 
 def shipped_path(config: TrainConfig, folder: Path | None = None) -> Path:
@@ -112,9 +140,12 @@ def ship(result: TrainResult, label: str, threads: int, folder: Path | None = No
     folder = folder or SHIPPED_DIR
     path = shipped_path(result.config, folder)
     payload = training._to_payload(result)
-    payload["state_dict"] = {
-        k: v.half() if v.is_floating_point() else v for k, v in payload["state_dict"].items()
-    }
+
+    def half(state: dict[str, torch.Tensor]) -> dict[str, torch.Tensor]:
+        return {k: v.half() if v.is_floating_point() else v for k, v in state.items()}
+
+    payload["state_dict"] = half(payload["state_dict"])
+    payload["snapshots"] = {epoch: half(state) for epoch, state in payload["snapshots"].items()}
     checkpoints.save_checkpoint(str(path), result.config.as_dict(), payload)
     manifest = read_manifest(folder)
     manifest[path.name] = {
@@ -133,15 +164,14 @@ def ship(result: TrainResult, label: str, threads: int, folder: Path | None = No
 
 def main(argv: list[str] | None = None) -> int:
     """``python -m zfviz.shipped``: train the chapters' networks and ship them (or ``--check``)."""
-    from zfviz.ablations import book_configs, train_many
-    from zfviz.profiles import get_profile
+    from zfviz.ablations import train_many
 
     parser = argparse.ArgumentParser(prog="python -m zfviz.shipped", description=main.__doc__)
     parser.add_argument("--workers", type=int, default=2, help="training processes (default 2)")
     parser.add_argument("--check", action="store_true", help="only verify what ships")
     args = parser.parse_args(argv)
 
-    configs = book_configs(get_profile("quick"))
+    configs = shipped_configs()
     if args.check:
         bad = []
         for label, config in configs.items():
@@ -154,7 +184,10 @@ def main(argv: list[str] | None = None) -> int:
         return 1 if bad else 0
 
     # Train into the ordinary cache (in parallel), then copy each network to the shipped folder.
-    train_many(list(configs.values()), workers=args.workers)
+    # The book network trains alone with every thread (as a reader's machine trains it).
+    book = configs[BOOK_NETWORK]
+    training.trained_model(book, progress=True)
+    train_many([c for c in configs.values() if c != book], workers=args.workers)
     wanted = set()
     for label, config in configs.items():
         result = training.trained_model(config, cache=True, progress=False)
@@ -162,7 +195,7 @@ def main(argv: list[str] | None = None) -> int:
             wanted.add(shipped_path(config).name)
             continue
         # train_many's processes train with one thread each
-        threads = 1 if args.workers > 1 else torch.get_num_threads()
+        threads = 1 if args.workers > 1 and config != book else torch.get_num_threads()
         wanted.add(ship(result, label, threads=threads).name)
     manifest = read_manifest()
     for name in set(manifest) - wanted:  # networks no chapter uses any more

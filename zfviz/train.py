@@ -487,7 +487,11 @@ def _from_payload(config: TrainConfig, payload: dict[str, Any]) -> TrainResult:
         net = build_model(config, num_classes=len(classes))
         net.load_state_dict(payload["state_dict"])
         pre = Preprocess(payload["mean_image"].numpy(), config.image_size, config.input_scale)
-        history, snapshots = list(payload["history"]), dict(payload["snapshots"])
+        history = list(payload["history"])
+        snapshots = {  # shipped snapshots are float16 on disk
+            epoch: {k: v.float() if v.is_floating_point() else v for k, v in state.items()}
+            for epoch, state in dict(payload["snapshots"]).items()
+        }
     except (KeyError, RuntimeError, TypeError, AttributeError) as e:
         raise checkpoints.CheckpointError(f"checkpoint does not fit the model ({e})") from e
     return TrainResult(net.eval(), pre, history, snapshots, config, classes, from_cache=True)
