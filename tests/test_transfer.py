@@ -194,3 +194,23 @@ def test_holdout_keeps_min_pool_and_caps_the_test_set():
 def test_holdout_rejects_a_class_too_small_for_pool_and_test():
     with pytest.raises(ValueError, match="'b' has 3 images"):
         holdout_split(np.repeat([0, 1], [9, 3]), max_test=5, min_pool=3, class_names=["a", "b"])
+
+
+def test_the_from_scratch_baseline_trains_exactly_as_the_books_networks_do():
+    # one training loop: train_from_scratch on the world's training split, with the main
+    # training's schedule (drops at 70% and 90% of the epochs), gives the same weights as
+    # zfviz.train.train on that configuration
+    from zfviz import world
+    from zfviz.preprocess import crop_source_size
+    from zfviz.train import train
+
+    epochs = 3
+    config = TrainConfig(image_size=48, width=0.125, fc_units=32, train_per_class=5,
+                         val_per_class=1, epochs=epochs, snapshot_epochs=(),
+                         lr_drops=(int(0.7 * epochs), int(0.9 * epochs)))  # fmt: skip
+    data = world.make_split("train", "source", 5, size=crop_source_size(48), seed=0)
+    scratch, _ = train_from_scratch(data.images, data.labels, config, epochs=epochs,
+                                    progress=False)  # fmt: skip
+    book = train(config, progress=False).model
+    for (name, a), b in zip(scratch.state_dict().items(), book.state_dict().values(), strict=True):
+        assert torch.equal(a, b), name

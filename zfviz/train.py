@@ -332,6 +332,56 @@ def _set_rng_state(rng: np.random.Generator, state: dict[str, Any], device: str)
         torch.cuda.set_rng_state(state["cuda"], torch.device(device))
 
 
+def sgd_epoch(
+    net: nn.Module,
+    opt: torch.optim.Optimizer,
+    renorm: FilterRenorm | None,
+    pre: Preprocess,
+    images: np.ndarray,
+    target: torch.Tensor,
+    crops: list[tuple[int, int, bool]],
+    rng: np.random.Generator,
+    batch_size: int,
+    device: str = "cpu",
+    precision: str = "fp32",
+    bar: Any = None,
+) -> tuple[float, int, int]:
+    """One epoch of the paper's SGD: every image once, in a random order, each as one of the
+    ten crops drawn at random, filter renormalisation after every step.
+
+    The one training loop of the package: :func:`train` (the book's networks) and
+    :func:`zfviz.transfer.train_from_scratch` (the non-pretrained baseline) both run it. The
+    learning rate is the caller's (``opt``'s param groups). Returns the summed loss, the number
+    of correct predictions (training mode: dropout on, random crops) and how many filters the
+    renormalisation scaled back.
+    """
+    bf16 = precision == "bf16"
+    layout = torch.channels_last if bf16 else torch.contiguous_format
+    net.train()
+    n = len(images)
+    order = rng.permutation(n)
+    which = rng.integers(0, len(crops), size=n)
+    loss_sum, correct, clipped = 0.0, 0, 0
+    for start in range(0, n, batch_size):
+        idx = order[start : start + batch_size]
+        x = torch.cat([pre(images[i : i + 1], *crops[which[i]]) for i in idx])
+        x = x.to(device, non_blocking=True).contiguous(memory_format=layout)  # (B, 3, S, S)
+        y = target[idx]
+        with torch.autocast(torch.device(device).type, dtype=torch.bfloat16, enabled=bf16):
+            logits = net(x)
+            loss = nn.functional.cross_entropy(logits, y)
+        opt.zero_grad(set_to_none=True)
+        loss.backward()
+        opt.step()
+        if renorm is not None:
+            clipped += renorm()
+        loss_sum += float(loss.detach()) * len(idx)
+        correct += int((logits.argmax(1) == y).sum())
+        if bar is not None:
+            bar.update()
+    return loss_sum, correct, clipped
+
+
 def train(
     config: TrainConfig,
     progress: bool = True,
@@ -407,26 +457,10 @@ def train(
         lr = _lr_at(config, epoch - 1)
         for g in opt.param_groups:
             g["lr"] = lr
-        net.train()
-        order = rng.permutation(n)
-        which = rng.integers(0, len(crops), size=n)
-        loss_sum, correct, clipped = 0.0, 0, 0
-        for b in range(steps):
-            idx = order[b * config.batch_size : (b + 1) * config.batch_size]
-            x = torch.cat([pre(train_set.images[i : i + 1], *crops[which[i]]) for i in idx])
-            x = x.to(device, non_blocking=True).contiguous(memory_format=layout)
-            y = train_y[idx]
-            with torch.autocast(torch.device(device).type, dtype=torch.bfloat16, enabled=bf16):
-                logits = net(x)
-                loss = nn.functional.cross_entropy(logits, y)
-            opt.zero_grad(set_to_none=True)
-            loss.backward()
-            opt.step()
-            if renorm is not None:
-                clipped += renorm()
-            loss_sum += float(loss.detach()) * len(idx)
-            correct += int((logits.argmax(1) == y).sum())
-            bar.update()
+        loss_sum, correct, clipped = sgd_epoch(
+            net, opt, renorm, pre, train_set.images, train_y, crops, rng, config.batch_size,
+            device, precision, bar,
+        )  # fmt: skip
         record = {
             "epoch": epoch,
             "lr": lr,

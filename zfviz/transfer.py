@@ -50,7 +50,7 @@ from zfviz.models import ConvNet
 from zfviz.preprocess import Preprocess, ten_crop_offsets
 from zfviz.profiles import cache_dir
 from zfviz.receptive_field import check_input_size
-from zfviz.train import FilterRenorm, TrainConfig, build_model
+from zfviz.train import FilterRenorm, TrainConfig, build_model, sgd_epoch
 
 SCRATCH_VERSION = 1  # bump when a change to train_from_scratch changes what it produces
 
@@ -459,21 +459,11 @@ def train_from_scratch(
     drops = (int(0.7 * epochs), int(0.9 * epochs))
     target = torch.from_numpy(labels.astype(np.int64)).to(device)
     rng = np.random.default_rng(config.seed)
-    n, b = len(labels), config.batch_size
-    net.train()
     for epoch in tqdm(range(epochs), desc="from scratch", disable=not progress, leave=False):
         for g in opt.param_groups:
             g["lr"] = config.lr * 0.1 ** sum(epoch >= d for d in drops)
-        order, which = rng.permutation(n), rng.integers(0, len(crops), size=n)
-        for start in range(0, n, b):
-            idx = order[start : start + b]
-            x = torch.cat([pre(images[i : i + 1], *crops[which[i]]) for i in idx]).to(device)
-            loss = nn.functional.cross_entropy(net(x), target[idx])
-            opt.zero_grad(set_to_none=True)
-            loss.backward()
-            opt.step()
-            if renorm is not None:
-                renorm()
+        # the same loop as the book's networks (zfviz.train.sgd_epoch)
+        sgd_epoch(net, opt, renorm, pre, images, target, crops, rng, config.batch_size, device)
     return net.cpu().eval(), pre
 
 
