@@ -14,7 +14,8 @@ import time
 from pathlib import Path
 
 SCRIPTS = ["bench_world.py", "bench_mining.py", "bench_deconvnet.py", "bench_occlusion.py",
-           "bench_variants.py", "bench_train.py", "bench_precision.py", "bench_book.py"]  # fmt: skip
+           "bench_variants.py", "bench_train.py", "bench_precision.py",
+           "bench_book.py"]  # fmt: skip
 
 
 def main() -> int:
