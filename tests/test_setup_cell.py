@@ -91,3 +91,9 @@ def test_on_colab_the_cache_can_live_on_drive(monkeypatch):
     namespace = _run_cell(monkeypatch, source)
     assert mounted == ["/content/drive"]
     assert namespace["os"].environ["ZFVIZ_CACHE_DIR"].startswith("/content/drive/")
+
+
+def test_the_citation_and_the_changelog_name_this_version():
+    citation = (ROOT / "CITATION.cff").read_text()
+    assert re.search(r"^version: (.+)$", citation, re.M).group(1) == __version__
+    assert f"## {__version__}" in (ROOT / "CHANGELOG.md").read_text()
