@@ -411,20 +411,21 @@ def train(
         1
     """
     precision = _resolve_precision(precision, device)
-    bf16 = precision == "bf16"
     train_set, val_set = _load_data(config)
     pre = Preprocess.fit(train_set.images, config.image_size, scale=config.input_scale)
     val_x = pre(val_set.images).to(device)
     val_y = torch.from_numpy(val_set.labels).to(device)
     train_y = torch.from_numpy(train_set.labels).to(device)
-    net = build_model(config, num_classes=len(train_set.classes)).to(device)
-    layout = torch.channels_last if bf16 else torch.contiguous_format
-    net = net.to(memory_format=layout)
+    layout = torch.channels_last if precision == "bf16" else torch.contiguous_format
 
-    opt = torch.optim.SGD(
-        net.parameters(), lr=config.lr, momentum=config.momentum, weight_decay=config.weight_decay
-    )
-    renorm = FilterRenorm(net, config.renorm_radius) if config.renorm_radius else None
+    def fresh() -> tuple[nn.Module, torch.optim.Optimizer, FilterRenorm | None]:
+        net = build_model(config, num_classes=len(train_set.classes))  # seeds torch
+        net = net.to(device).to(memory_format=layout)
+        opt = torch.optim.SGD(net.parameters(), lr=config.lr, momentum=config.momentum,
+                              weight_decay=config.weight_decay)  # fmt: skip
+        return net, opt, FilterRenorm(net, config.renorm_radius) if config.renorm_radius else None
+
+    net, opt, renorm = fresh()
     crops = ten_crop_offsets(pre.source_size, config.image_size)
     rng = np.random.default_rng(config.seed)
     n = len(train_set)
@@ -442,11 +443,7 @@ def train(
         except (checkpoints.CheckpointError, KeyError, RuntimeError, ValueError) as e:
             warnings.warn(f"not resuming from {state_path}: {e}; training from scratch",
                           stacklevel=2)  # fmt: skip
-            net = build_model(config, num_classes=len(train_set.classes)).to(device)
-            net = net.to(memory_format=layout)
-            opt = torch.optim.SGD(net.parameters(), lr=config.lr, momentum=config.momentum,
-                                  weight_decay=config.weight_decay)  # fmt: skip
-            renorm = FilterRenorm(net, config.renorm_radius) if config.renorm_radius else None
+            net, opt, renorm = fresh()
             rng = np.random.default_rng(config.seed)
             history, snapshots = [], {}
     first = len(history) + 1
