@@ -164,22 +164,20 @@ def write_edition(root: str | Path, out: str | Path, execute: bool = True) -> li
     written = [out / "_config.yml", out / "_toc.yml"]
     written[0].write_text(yaml.safe_dump(config, sort_keys=False))
     written[1].write_text(yaml.safe_dump(_toc_without(toc, INSTRUCTOR_ONLY), sort_keys=False))
-    # local Sphinx extensions the configuration names (e.g. ``_ext``) travel with the book
-    local = (config.get("sphinx") or {}).get("local_extensions") or {}
-    for folder in sorted(set(local.values())):
-        for path in sorted((root / folder).glob("*.py")):
-            target = out / path.relative_to(root)
-            target.parent.mkdir(parents=True, exist_ok=True)
-            shutil.copy2(path, target)
-            written.append(target)
-    # and so do the static files (the page's CSS) the configuration names
-    static = ((config.get("sphinx") or {}).get("config") or {}).get("html_static_path") or []
-    for folder in static:
-        for path in sorted(p for p in (root / folder).rglob("*") if p.is_file()):
-            target = out / path.relative_to(root)
-            target.parent.mkdir(parents=True, exist_ok=True)
-            shutil.copy2(path, target)
-            written.append(target)
+    # the local Sphinx extensions (e.g. ``_ext``) and the static files (the page's CSS) that
+    # the configuration names travel with the book
+    sphinx = config.get("sphinx") or {}
+    local = sphinx.get("local_extensions") or {}
+    static = (sphinx.get("config") or {}).get("html_static_path") or []
+    files = [
+        p for folder in sorted(set(local.values())) for p in sorted((root / folder).glob("*.py"))
+    ]
+    files += [p for folder in static for p in sorted((root / folder).rglob("*")) if p.is_file()]
+    for path in files:
+        target = out / path.relative_to(root)
+        target.parent.mkdir(parents=True, exist_ok=True)
+        shutil.copy2(path, target)
+        written.append(target)
     book = root / "book"
     for path in sorted(book.rglob("*")):
         relative = path.relative_to(root)
