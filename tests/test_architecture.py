@@ -6,6 +6,7 @@ from zfviz.architecture import (
     active_fraction,
     aliased_energy,
     band_energy,
+    character_change,
     colour_share,
     dead_filters,
     filter_character,
@@ -198,3 +199,16 @@ def test_grey_filters_have_no_colour_and_noise_about_two_thirds():
 def test_colour_share_needs_three_input_channels():
     with pytest.raises(ValueError, match="3 input channels"):
         colour_share(nn.Conv2d(1, 2, 3))
+
+
+@pytest.mark.parametrize(
+    ("selectivity", "colour", "words"),
+    [(0.3, 0.5, "towards oriented, greyer ones"),
+     (0.3, 0.7, "towards oriented ones, but not greyer"),
+     (0.1, 0.5, "towards greyer ones, but not oriented"),
+     (0.2, 0.6, "neither towards oriented nor greyer ones")],
+)  # fmt: skip
+def test_character_change_names_the_direction_training_moved(selectivity, colour, words):
+    initial = {"orientation selectivity": 0.2, "colour share": 0.6}
+    trained = {"orientation selectivity": selectivity, "colour share": colour}
+    assert character_change(trained, initial) == words

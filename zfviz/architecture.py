@@ -44,6 +44,7 @@ __all__ = [
     "colour_share",
     "gabor",
     "filter_character",
+    "character_change",
 ]
 
 BANDS = (0.125, 0.25)  # cycles per pixel: low < 1/8 <= mid < 1/4 <= high
@@ -401,3 +402,22 @@ def filter_character(conv: nn.Conv2d) -> dict[str, float]:
         "orientation selectivity": float(orientation_selectivity(conv).mean()),
         "colour share": float(colour_share(conv).mean()),
     }
+
+
+def character_change(trained: dict[str, float], initial: dict[str, float]) -> str:
+    """In words, which way training moved a first layer's :func:`filter_character`: towards
+    oriented filters (selectivity up), towards grey ones (colour share down), both or neither.
+
+    Example:
+        >>> character_change({"orientation selectivity": 0.3, "colour share": 0.5},
+        ...                  {"orientation selectivity": 0.2, "colour share": 0.6})
+        'towards oriented, greyer ones'
+    """
+    oriented = trained["orientation selectivity"] > initial["orientation selectivity"]
+    greyer = trained["colour share"] < initial["colour share"]
+    return {
+        (True, True): "towards oriented, greyer ones",
+        (True, False): "towards oriented ones, but not greyer",
+        (False, True): "towards greyer ones, but not oriented",
+        (False, False): "neither towards oriented nor greyer ones",
+    }[oriented, greyer]
