@@ -1,9 +1,10 @@
 """Trained networks that ship with the book, in ``zfviz/zoo/`` (package data, so an install
 from a release has them, offline).
 
-The architecture and ablation chapters compare 22 networks, each trained for about 3,800 SGD
-steps: about forty CPU-minutes (twenty on two cores), more than CI's budget and a reader's
-patience. So they are trained once, with ``python -m zfviz.shipped``, and committed. Each file is a
+The book network (most chapters study it; it ships with the evolution chapter's snapshots, so
+that every machine shows the same figures and verdicts) and the 22 networks the architecture
+and ablation chapters compare (about 3,800 SGD steps each, forty CPU-minutes in all: more than
+CI's budget and a reader's patience) are trained once, with ``python -m zfviz.shipped``, and committed. Each file is a
 checkpoint of the cache's own format, under the cache's own name (:mod:`zfviz.checkpoints`:
 the key hashes the whole training configuration and the versions of the training code and of
 the world), with its weights stored as float16 to halve the download. Before use a file is
