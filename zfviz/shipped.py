@@ -4,14 +4,14 @@ from a release has them, offline).
 The book network (most chapters study it; it ships with the evolution chapter's snapshots, so
 that every machine shows the same figures and verdicts) and the 22 networks the architecture
 and ablation chapters compare (about 3,800 SGD steps each, forty CPU-minutes in all: more than
-CI's budget and a reader's patience) are trained once, with ``python -m zfviz.shipped``, and committed. Each file is a
-checkpoint of the cache's own format, under the cache's own name (:mod:`zfviz.checkpoints`:
-the key hashes the whole training configuration and the versions of the training code and of
-the world), with its weights stored as float16 to halve the download. Before use a file is
-checked twice: its SHA-256 against ``MANIFEST.json`` (it is the file that was shipped) and its
-key against the configuration asked for (it is the network that configuration trains). A file
-that fails either check is ignored with a warning and the network is retrained. (A copy of
-zfviz installed from a package rather than a clone has no ``data/`` folder: it trains them.)
+CI's budget and a reader's patience) are trained once, with ``python -m zfviz.shipped``, and
+committed. Each file is a checkpoint of the cache's own format, under the cache's own name
+(:mod:`zfviz.checkpoints`: the key hashes the whole training configuration and the versions
+of the training code and of the world), with its weights stored as float16 to halve the
+download. Before use a file is checked twice: its SHA-256 against ``MANIFEST.json`` (it is the
+file that was shipped) and its key against the configuration asked for (it is the network that
+configuration trains). A file that fails either check is ignored with a warning and the
+network is retrained.
 
 Shipped weights are a promise that the code in this repository produced them; two tests keep
 it (``tests/test_shipped.py``): every network the chapters need ships and verifies, and one of
