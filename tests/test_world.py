@@ -315,7 +315,7 @@ def test_subset_selects_images_with_their_annotations(source_batch):
     [
         (lambda: make_split("train", ["face", "dragon"], n_per_class=1), "unknown class 'dragon'"),
         (lambda: make_split("training"), "unknown split 'training'"),
-        (lambda: make_split(classes="imagenet"), "classes must be 'source', 'novel'"),
+        (lambda: make_split(classes="imagenet"), "classes must be 'source', 'fine', 'novel'"),
         (lambda: make_split(classes=[]), "at least one class"),
         (lambda: make_split(classes=["face", "face"]), "must not repeat"),
         (lambda: make_split(n_per_class=0), "n_per_class must be an integer >= 1"),
@@ -385,3 +385,64 @@ def test_objects_pushed_off_the_image_still_render_with_a_clipped_box(cx, cy, an
     x0, y0, x1, y1 = b.boxes[0]
     assert 0 <= x0 <= x1 <= 32 and 0 <= y0 <= y1 <= 32
     assert b.images.shape == (1, 32, 32, 3)
+
+
+# ---- fine-grained siblings --------------------------------------------------------------
+
+
+def _parts_of(name: str, seed: int = 3) -> dict:
+    parts = world._BUILDERS[name](world._Draws(np.random.default_rng(seed)))
+    return {p.name: p for p in parts}
+
+
+def test_the_fine_world_has_forty_distinct_classes_in_families_of_four():
+    assert len(world.FINE_SOURCE_CLASSES) == len(set(world.FINE_SOURCE_CLASSES)) == 40
+    assert set(world.SOURCE_CLASSES) <= set(world.FINE_SOURCE_CLASSES)
+    for base in world.SOURCE_CLASSES:
+        assert sum(b == base for b, _, _ in world.SIBLINGS.values()) == 3, base
+    assert not set(world.FINE_SOURCE_CLASSES) & set(world.NOVEL_CLASSES)
+
+
+@pytest.mark.parametrize("sibling", sorted(world.SIBLINGS))
+def test_a_sibling_differs_from_its_base_in_the_named_parts_only(sibling):
+    base_name, op, changed = world.SIBLINGS[sibling]
+    base, child = _parts_of(base_name), _parts_of(sibling)
+    assert set(changed) <= set(base)
+    for name, part in base.items():
+        if name not in changed:
+            assert child[name] == part, name
+        elif op == "drop":
+            assert name not in child
+        elif op == "grow":
+            before = world._bbox(part.shapes[0].prim)
+            after = world._bbox(child[name].shapes[0].prim)
+            ratio = (after[2] - after[0]) / (before[2] - before[0])
+            assert ratio == pytest.approx(world._GROW, rel=1e-6), name
+        else:
+            assert all(s.fill is not None and s.fill.kind == op for s in child[name].shapes)
+
+
+@pytest.mark.parametrize("sibling", [s for s, (_, op, _) in world.SIBLINGS.items() if op != "drop"])
+def test_a_textured_or_grown_part_is_one_the_base_never_textures(sibling):
+    # Otherwise the base would sometimes look like its sibling (label noise).
+    base_name, op, changed = world.SIBLINGS[sibling]
+    if op == "grow":
+        return
+    for seed in range(40):
+        base = _parts_of(base_name, seed)
+        assert all(s.fill is None for name in changed for s in base[name].shapes), (seed, sibling)
+
+
+def test_base_classes_render_the_same_in_the_fine_world_as_in_the_source_world():
+    fine = world.make_split("train", "fine", n_per_class=2, size=48)
+    source = world.make_split("train", "source", n_per_class=2, size=48)
+    for k, name in enumerate(world.SOURCE_CLASSES):
+        j = world.FINE_SOURCE_CLASSES.index(name)
+        assert (fine.images[fine.labels == j] == source.images[source.labels == k]).all(), name
+
+
+def test_a_sibling_image_differs_from_its_base_image():
+    for sibling, (base, _, _) in world.SIBLINGS.items():
+        a = world.make_split("train", [base], n_per_class=1, size=64).images[0]
+        b = world.make_split("train", [sibling], n_per_class=1, size=64).images[0]
+        assert (a != b).any(), sibling

@@ -10,6 +10,10 @@ data set gives for free: the object box, a keypoint per part and, on request, a 
 - ``SOURCE_CLASSES`` stand in for ImageNet (pre-training), ``NOVEL_CLASSES`` for Caltech
   (transfer). ``"face"`` is a frontal animal face whose ``right_eye``, ``left_eye`` and ``nose``
   play the paper's aligned dog faces; ``"flower"`` is rotationally symmetric (8 petals).
+- ``FINE_SOURCE_CLASSES`` (``classes="fine"``) adds three fine-grained siblings to each source
+  class (``SIBLINGS``: the base with one part grown, removed or given a fixed texture), as
+  ImageNet's dog breeds differ from each other: a 40-class task whose siblings a network can
+  only tell apart by a small part, seen at its own resolution.
 - Two source classes are shown mostly on one background (``BIASED_CLASSES``), a deliberate
   context bias so that a network can learn a feature that fires on the background ("grass").
 - Nuisances (position, scale, rotation, colour jitter with overlapping class colours, small
@@ -48,8 +52,10 @@ __all__ = [
     "BACKGROUNDS",
     "BIAS_PROBABILITY",
     "BIASED_CLASSES",
+    "FINE_SOURCE_CLASSES",
     "NOVEL_CLASSES",
     "SCALE_RANGE",
+    "SIBLINGS",
     "SOURCE_CLASSES",
     "SPLITS",
     "Pose",
@@ -1040,6 +1046,107 @@ def _robot(d: _Draws) -> list[Part]:
     ]
 
 
+# --------------------------------------------------------------------------------------------
+# Fine-grained siblings: a source class with one part changed (grown, removed or given a fixed
+# texture), as ImageNet's dog breeds differ from each other. Telling a sibling from its base
+# needs that one part at its own resolution, so a network cannot solve the task with the
+# coarse layout alone. Each sibling draws its base's shapes with the base's draws, then changes
+# them; the base class itself renders exactly as before.
+
+_GROW = 1.45  # a grown part's size, relative to the base's
+_TEXTURE_PERIOD = 0.055  # object units: about 3 to 6 pixels at 112 px
+
+
+def _scale_prim(prim: Prim, k: float, cx: float, cy: float) -> Prim:
+    if isinstance(prim, Polygon):
+        return Polygon(tuple((cx + k * (u - cx), cy + k * (v - cy)) for u, v in prim.points))
+    x, y = cx + k * (prim.x - cx), cy + k * (prim.y - cy)
+    if isinstance(prim, Ellipse):
+        return prim._replace(x=x, y=y, rx=prim.rx * k, ry=prim.ry * k)
+    return prim._replace(x=x, y=y, r=prim.r * k, width=prim.width * k)
+
+
+def _contrast(colour: tuple[float, float, float]) -> tuple[float, float, float]:
+    return (0.08, 0.08, 0.1) if sum(colour) > 1.5 else (0.95, 0.93, 0.88)
+
+
+def _change(parts: list[Part], op: str, names: tuple[str, ...]) -> list[Part]:
+    """``parts`` with the named ones grown, dropped, striped or dotted."""
+    if op == "drop":
+        return [p for p in parts if p.name not in names]
+    out = []
+    for part in parts:
+        if part.name in names and op == "grow":
+            cx, cy = _centre(part.shapes[0].prim)
+            grown = tuple(s._replace(prim=_scale_prim(s.prim, _GROW, cx, cy)) for s in part.shapes)
+            part = part._replace(shapes=grown)
+        elif part.name in names:  # "stripes" or "dots": a fixed fine texture, contrasting
+            fills = tuple(
+                s._replace(fill=Fill(op, _contrast(s.colour), _TEXTURE_PERIOD, 90.0, 0.32))
+                for s in part.shapes
+            )
+            part = part._replace(shapes=fills)
+        out.append(part)
+    return out
+
+
+# sibling -> (base class, change, parts changed). Textures go on parts the base never textures.
+SIBLINGS: dict[str, tuple[str, str, tuple[str, ...]]] = {
+    "face_big_ears": ("face", "grow", ("right_ear", "left_ear")),
+    "face_no_nose": ("face", "drop", ("nose",)),
+    "face_dotted_muzzle": ("face", "dots", ("muzzle",)),
+    "flower_big_centre": ("flower", "grow", ("centre",)),
+    "flower_four_petals": ("flower", "drop", ("petal_2", "petal_4", "petal_6", "petal_8")),
+    "flower_striped_petals": ("flower", "stripes", tuple(f"petal_{k}" for k in range(1, 9))),
+    "car_big_wheels": ("car", "grow", ("rear_wheel", "front_wheel")),
+    "car_no_window": ("car", "drop", ("window",)),
+    "car_striped_cabin": ("car", "stripes", ("cabin",)),
+    "house_no_chimney": ("house", "drop", ("chimney",)),
+    "house_big_door": ("house", "grow", ("door",)),
+    "house_dotted_roof": ("house", "dots", ("roof",)),
+    "tree_no_top": ("tree", "drop", ("top_crown",)),
+    "tree_big_trunk": ("tree", "grow", ("trunk",)),
+    "tree_striped_trunk": ("tree", "stripes", ("trunk",)),
+    "fish_big_tail": ("fish", "grow", ("tail",)),
+    "fish_no_fin": ("fish", "drop", ("dorsal_fin",)),
+    "fish_big_eye": ("fish", "grow", ("eye",)),
+    "butterfly_big_hindwings": ("butterfly", "grow", ("right_hindwing", "left_hindwing")),
+    "butterfly_no_antennae": ("butterfly", "drop", ("antennae",)),
+    "butterfly_striped_body": ("butterfly", "stripes", ("body",)),
+    "traffic_light_two_lamps": ("traffic_light", "drop", ("middle_lamp",)),
+    "traffic_light_big_lamps": (
+        "traffic_light",
+        "grow",
+        ("top_lamp", "middle_lamp", "bottom_lamp"),
+    ),
+    "traffic_light_striped_pole": ("traffic_light", "stripes", ("pole",)),
+    "mushroom_big_cap": ("mushroom", "grow", ("cap",)),
+    "mushroom_no_gills": ("mushroom", "drop", ("gills",)),
+    "mushroom_dotted_stem": ("mushroom", "dots", ("stem",)),
+    "rocket_no_window": ("rocket", "drop", ("window",)),
+    "rocket_big_fins": ("rocket", "grow", ("right_fin", "left_fin")),
+    "rocket_striped_nose": ("rocket", "stripes", ("nose_cone",)),
+}
+# The 40-class source task: the ten source classes and their thirty siblings, family by family.
+FINE_SOURCE_CLASSES: tuple[str, ...] = tuple(
+    name
+    for base in SOURCE_CLASSES
+    for name in (base, *(s for s, (b, _, _) in SIBLINGS.items() if b == base))
+)
+
+
+def _sibling_builder(base: str, op: str, names: tuple[str, ...]):
+    def build(d: _Draws) -> list[Part]:
+        return _change(_BUILDERS[base](d), op, names)
+
+    build.__doc__ = f"A {base} with {', '.join(names)} changed ({op})."
+    return build
+
+
+for _name, (_base, _op, _names) in SIBLINGS.items():
+    _BUILDERS[_name] = _sibling_builder(_base, _op, _names)
+
+
 @cache
 def class_parts(class_name: str) -> tuple[str, ...]:
     """The part (keypoint) names of a class, in drawing order.
@@ -1338,7 +1445,7 @@ def _render_one(
 
 def _check_class(name: str) -> None:
     if name not in _BUILDERS:
-        valid = ", ".join(SOURCE_CLASSES + NOVEL_CLASSES)
+        valid = ", ".join(FINE_SOURCE_CLASSES + NOVEL_CLASSES)
         raise ValueError(f"unknown class {name!r}; expected one of: {valid}")
 
 
@@ -1358,11 +1465,13 @@ def _resolve_classes(classes: str | Sequence[str]) -> tuple[str, ...]:
             return SOURCE_CLASSES
         if classes == "novel":
             return NOVEL_CLASSES
+        if classes == "fine":
+            return FINE_SOURCE_CLASSES
         if classes in _BUILDERS:
             return (classes,)
         raise ValueError(
-            f"classes must be 'source', 'novel' or a list of class names, got {classes!r}; "
-            f"valid class names: {', '.join(SOURCE_CLASSES + NOVEL_CLASSES)}"
+            f"classes must be 'source', 'fine', 'novel' or a list of class names, got "
+            f"{classes!r}; valid class names: {', '.join(FINE_SOURCE_CLASSES + NOVEL_CLASSES)}"
         )
     names = tuple(classes)
     if not names:
