@@ -74,3 +74,10 @@ def test_the_full_subject_without_data_or_internet_says_what_to_do(tmp_path, zfn
     with pytest.raises(RuntimeError, match="could not download Imagenette"):
         load_subject(get_profile("full", device="cpu"), data_root=tmp_path,
                      weights_path=zfnet_weights, progress=False)  # fmt: skip
+
+
+def test_a_seed_outside_the_book_networks_is_a_clear_error_before_any_work():
+    from zfviz.profiles import get_profile
+
+    with pytest.raises(ValueError, match=r"seed must be one of \(0, 1, 2\)"):
+        load_subject(get_profile("quick"), n_per_class=1, seed=3)

@@ -43,6 +43,9 @@ from zfviz.train import TrainConfig, TrainResult
 
 __all__ = [
     "SHIPPED_DIR",
+    "BOOK_NETWORK",
+    "BOOK_SEEDS",
+    "book_label",
     "MANIFEST",
     "shipped_configs",
     "shipped_path",
@@ -56,7 +59,15 @@ SHIPPED_DIR = Path(__file__).resolve().parent / "zoo"
 MANIFEST = "MANIFEST.json"
 
 
-BOOK_NETWORK = "book network (quick profile), seed 0"
+BOOK_SEEDS: tuple[int, ...] = (0, 1, 2)  # the book network's trainings; claims are judged on each
+
+
+def book_label(seed: int) -> str:
+    """The manifest label of the book network trained from ``seed``."""
+    return f"book network (quick profile), seed {seed}"
+
+
+BOOK_NETWORK = book_label(0)
 
 
 def shipped_configs() -> dict[str, TrainConfig]:
@@ -66,13 +77,14 @@ def shipped_configs() -> dict[str, TrainConfig]:
     Example:
         >>> configs = shipped_configs()
         >>> len(configs), configs[BOOK_NETWORK].image_size
-        (23, 96)
+        (25, 96)
     """
     from zfviz.ablations import book_configs  # it imports this module
     from zfviz.profiles import get_profile
 
     quick = get_profile("quick")
-    return {BOOK_NETWORK: TrainConfig.from_profile(quick), **book_configs(quick)}
+    book = {book_label(s): TrainConfig.from_profile(quick, seed=s) for s in BOOK_SEEDS}
+    return {**book, **book_configs(quick)}
 
 
 def shipped_path(config: TrainConfig, folder: Path | None = None) -> Path:
@@ -185,10 +197,11 @@ def main(argv: list[str] | None = None) -> int:
         return 1 if bad else 0
 
     # Train into the ordinary cache (in parallel), then copy each network to the shipped folder.
-    # The book network trains alone with every thread (as a reader's machine trains it).
-    book = configs[BOOK_NETWORK]
-    training.trained_model(book, progress=True)
-    train_many([c for c in configs.values() if c != book], workers=args.workers)
+    # The book networks train alone with every thread (as a reader's machine trains them).
+    book = [configs[book_label(s)] for s in BOOK_SEEDS]
+    for config in book:
+        training.trained_model(config, progress=True)
+    train_many([c for c in configs.values() if c not in book], workers=args.workers)
     wanted = set()
     for label, config in configs.items():
         result = training.trained_model(config, cache=True, progress=False)
@@ -196,7 +209,7 @@ def main(argv: list[str] | None = None) -> int:
             wanted.add(shipped_path(config).name)
             continue
         # train_many's processes train with one thread each
-        threads = 1 if args.workers > 1 and config != book else torch.get_num_threads()
+        threads = 1 if args.workers > 1 and config not in book else torch.get_num_threads()
         wanted.add(ship(result, label, threads=threads).name)
     manifest = read_manifest()
     for name in set(manifest) - wanted:  # networks no chapter uses any more

@@ -65,6 +65,7 @@ def load_subject(
     data_root: str | os.PathLike | None = None,
     weights_path: str | os.PathLike | None = None,
     progress: bool = True,
+    seed: int = 0,
 ) -> Subject:
     """The network and validation set of ``profile`` (default: the current profile).
 
@@ -76,16 +77,23 @@ def load_subject(
         weights_path: full profile: a local weights file instead of the download (see
             ``zfviz.weights.load_pretrained``); default ``$ZFVIZ_WEIGHTS`` when set.
         progress: show progress bars (training on a cache miss, decoding images).
+        seed: quick profile: which of the book network's trainings (``zfviz.shipped.BOOK_SEEDS``;
+            the images are the same for every seed). The full profile has one network: 0.
 
     Example:
         >>> subject = load_subject(n_per_class=2)  # doctest: +SKIP
         >>> subject.images.shape  # doctest: +SKIP
         (20, 96, 96, 3)
     """
+    from zfviz.shipped import BOOK_SEEDS
+
     profile = profile or current_profile()
     n = n_per_class or profile.val_per_class
+    seeds = BOOK_SEEDS if profile.pretrained is None else (0,)
+    if seed not in seeds:
+        raise ValueError(f"seed must be one of {seeds} in the {profile.name} profile, got {seed!r}")
     if profile.pretrained is None:
-        return _world_subject(profile, n, with_masks, progress)
+        return _world_subject(profile, n, with_masks, progress, seed)
     from zfviz.datasets import imagenette
     from zfviz.preprocess import ImageNetPreprocess
     from zfviz.weights import load_pretrained
@@ -104,12 +112,14 @@ def load_subject(
     )
 
 
-def _world_subject(profile: Profile, n: int, with_masks: bool, progress: bool) -> Subject:
+def _world_subject(
+    profile: Profile, n: int, with_masks: bool, progress: bool, seed: int
+) -> Subject:
     from zfviz import world
     from zfviz.preprocess import crop_source_size
     from zfviz.train import TrainConfig, trained_model
 
-    result = trained_model(TrainConfig.from_profile(profile), device=profile.device,
+    result = trained_model(TrainConfig.from_profile(profile, seed=seed), device=profile.device,
                            progress=progress)  # fmt: skip
     size = result.preprocess.image_size
     val = world.make_split("val", "source", n_per_class=n, size=crop_source_size(size),
