@@ -60,3 +60,49 @@ def test_change_has_one_row_per_interval_between_snapshots_in_epoch_order():
 def test_a_single_snapshot_is_rejected():
     with pytest.raises(ValueError, match="at least two snapshots"):
         evolution({1: _net(0)}, _images(), ["1"], progress=False)
+
+
+# ---- the claims of Sec. 4.1 ---------------------------------------------------------------
+
+from zfviz.evolution import (  # noqa: E402
+    Evolution,
+    claim_layer1_changes_least,
+    claim_lower_layers_settle_first,
+)
+from zfviz.models import zfnet  # noqa: E402
+
+
+def _evolution_with(change_per_layer: dict[int, list[float]]) -> Evolution:
+    change = {k: np.array(v)[:, None].repeat(4, axis=1) for k, v in change_per_layer.items()}
+    same = {k: np.zeros_like(v, dtype=bool) for k, v in change.items()}
+    epochs = list(range(1, len(next(iter(change_per_layer.values()))) + 2))
+    return Evolution(epochs, list(change), {}, change, same)
+
+
+def test_changes_that_grow_with_depth_satisfy_both_claims():
+    evo = _evolution_with({k: [0.9, 0.1 * k] for k in range(1, 6)})
+    assert claim_layer1_changes_least(evo).holds
+    lower = claim_lower_layers_settle_first(evo)
+    assert lower.holds and lower.margin == pytest.approx(0.1)
+
+
+def test_upper_layers_that_settle_first_fail_both_claims():
+    evo = _evolution_with({k: [0.9, 0.6 - 0.1 * k] for k in range(1, 6)})
+    assert not claim_layer1_changes_least(evo).holds
+    assert not claim_lower_layers_settle_first(evo).holds
+
+
+def test_a_network_that_never_trains_shows_no_ordering():
+    # Negative control: every snapshot is the same random-initialised network, so no layer
+    # changes and neither claim can hold (a tie is not a lead).
+    torch.manual_seed(0)
+    net = zfnet(num_classes=5, input_size=64, width=0.125, fc_units=16).eval()
+    evo = evolution({1: net, 2: net, 3: net}, torch.randn(6, 3, 64, 64), [1, 2, 3, 4, 5], False)
+    assert not claim_layer1_changes_least(evo).holds
+    assert not claim_lower_layers_settle_first(evo).holds
+
+
+def test_a_claim_on_layers_that_were_not_measured_is_a_clear_error():
+    evo = _evolution_with({1: [0.5], 2: [0.6]})
+    with pytest.raises(ValueError, match=r"lacks \[3, 4, 5\]"):
+        claim_lower_layers_settle_first(evo)

@@ -16,9 +16,18 @@ import torch
 from torch import nn
 from tqdm.auto import tqdm
 
+from zfviz.claims import Verdict, all_of, at_least
 from zfviz.mining import TopActivations, project_top, top_activations
 
-__all__ = ["Strongest", "strongest", "projection_change", "Evolution", "evolution"]
+__all__ = [
+    "Strongest",
+    "strongest",
+    "projection_change",
+    "Evolution",
+    "evolution",
+    "claim_layer1_changes_least",
+    "claim_lower_layers_settle_first",
+]
 
 
 @dataclass
@@ -138,3 +147,49 @@ def evolution(
              for a, b in pairs]
         )  # fmt: skip
     return Evolution(epochs, layers, found, change, same)
+
+
+def _mean_changes(evo: Evolution, layers: Sequence[int]) -> dict[int, np.ndarray]:
+    missing = [layer for layer in layers if layer not in evo.change]
+    if missing:
+        raise ValueError(f"evo must measure layers {list(layers)}; it lacks {missing}")
+    return {layer: evo.mean_change(layer) for layer in layers}
+
+
+def claim_layer1_changes_least(evo: Evolution) -> Verdict:
+    """Sec. 4.1, Fig. 4: layer 1 changes less than every other layer over training.
+
+    Judged on the mean change over all intervals between snapshots (layers 1 to 5); the margin
+    is the smallest lead of another layer over layer 1.
+
+    Example:
+        >>> from types import SimpleNamespace
+        >>> fake = SimpleNamespace(change={k: np.full((2, 3), 0.1 * k) for k in range(1, 6)})
+        >>> fake.mean_change = lambda layer: fake.change[layer].mean(axis=1)
+        >>> claim_layer1_changes_least(fake).holds
+        True
+    """
+    m = {k: float(v.mean()) for k, v in _mean_changes(evo, range(1, 6)).items()}
+    parts = [
+        at_least("", "", f"layer {k} mean change", m[k], "layer 1 mean change", m[1])
+        for k in range(2, 6)
+    ]
+    return all_of("layer 1 changes least over training", "Sec. 4.1, Fig. 4", parts)
+
+
+def claim_lower_layers_settle_first(evo: Evolution) -> Verdict:
+    """Sec. 4.1, Fig. 4: by the end of training the lower layers have settled, the upper not.
+
+    In the last interval between snapshots, layers 1 and 2 change less than layers 4 and 5
+    (margin: the smallest upper change minus the largest lower one), and the change grows from
+    layer 1 to layer 3.
+    """
+    last = {k: float(v[-1]) for k, v in _mean_changes(evo, range(1, 6)).items()}
+    lower, upper = max(last[1], last[2]), min(last[4], last[5])
+    parts = [
+        at_least("", "", "upper (4, 5) last change", upper, "lower (1, 2) last change", lower),
+        at_least("", "", "layer 2 last change", last[2], "layer 1 last change", last[1]),
+        at_least("", "", "layer 3 last change", last[3], "layer 2 last change", last[2]),
+    ]
+    claim = "in the last interval the lower layers change less than the upper ones"
+    return all_of(claim, "Sec. 4.1, Fig. 4", parts)
