@@ -10,7 +10,9 @@ from zfviz.occlusion_scores import (
     claim_context_bias,
     claim_drop_on_object,
     score_images,
+    score_table,
     summarise,
+    summarise_groups,
 )
 
 BOX = (10.0, 10.0, 22.0, 22.0)
@@ -82,3 +84,23 @@ def test_a_class_that_gains_on_its_background_while_the_control_does_not_is_bias
 )
 def test_no_gain_or_a_gain_for_every_class_is_not_a_context_bias(mushroom_grass, face_grass):
     assert not claim_context_bias(_context(mushroom_grass, face_grass)).holds
+
+
+def test_groups_split_the_images_into_unbiased_and_each_biased_class():
+    rows = [
+        {"label": c, "pointing": p, "inside_share": 0.5, "chance_share": 0.4, "largest_drop": 0.1}
+        for c, p in [(0, 1.0), (1, 0.0), (2, 1.0), (2, 1.0)]
+    ]
+    groups = summarise_groups(rows, ["face", "mushroom", "car"], biased=["mushroom", "car"])
+    assert list(groups) == ["all", "unbiased classes", "car (biased)", "mushroom (biased)"]
+    assert groups["all"]["pointing"] == 0.75 and groups["all"]["count"] == 4
+    assert groups["unbiased classes"]["count"] == 1
+    assert (
+        groups["car (biased)"]["pointing"] == 1.0 and groups["mushroom (biased)"]["pointing"] == 0
+    )
+    assert score_table(groups)[0]["pointing game"] == 0.75
+
+
+def test_the_claim_names_the_images_it_was_judged_on():
+    verdict = claim_drop_on_object(_scores(on_object=True), images="unbiased classes")
+    assert verdict.claim.endswith("(unbiased classes)")

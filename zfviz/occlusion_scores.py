@@ -30,6 +30,8 @@ from zfviz.preprocess import crop_source_size
 __all__ = [
     "score_images",
     "summarise",
+    "summarise_groups",
+    "score_table",
     "claim_drop_on_object",
     "context_probability",
     "claim_context_bias",
@@ -83,18 +85,59 @@ def summarise(rows: Sequence[Mapping[str, float]]) -> dict[str, float]:
     return {"count": len(rows), **out}
 
 
-def claim_drop_on_object(summary: Mapping[str, float]) -> Verdict:
+def summarise_groups(
+    rows: Sequence[Mapping[str, float]],
+    classes: Sequence[str],
+    biased: Sequence[str] = tuple(world.BIASED_CLASSES),
+) -> dict[str, dict[str, float]]:
+    """:func:`summarise` over all images, the classes not in ``biased``, and each biased class.
+
+    ``rows`` are :func:`score_images`'s (each has its ``label``, an index into ``classes``).
+    Returns ``{"all": ..., "unbiased classes": ..., "<class> (biased)": ...}``; a biased class
+    with no images is left out.
+    """
+    names = [classes[int(r["label"])] for r in rows]
+    groups = {
+        "all": summarise(rows),
+        "unbiased classes": summarise(
+            [r for r, n in zip(rows, names, strict=True) if n not in biased]
+        ),
+    }
+    for b in sorted(biased):
+        mine = [r for r, n in zip(rows, names, strict=True) if n == b]
+        if mine:
+            groups[f"{b} (biased)"] = summarise(mine)
+    return groups
+
+
+_HEADERS = {
+    "count": "count",
+    "pointing": "pointing game",
+    "inside_share": "drop inside box",
+    "chance_share": "box share of positions",
+    "largest_drop": "largest drop",
+}
+
+
+def score_table(groups: Mapping[str, Mapping[str, float]]) -> list[dict[str, object]]:
+    """:func:`summarise_groups`'s result as table rows with the book's column names."""
+    return [{"images": g, **{_HEADERS[k]: v for k, v in row.items()}} for g, row in groups.items()]
+
+
+def claim_drop_on_object(summary: Mapping[str, float], images: str = "") -> Verdict:
     """Sec. 4.2, Fig. 7: the probability drops when the object is covered, not the context.
 
     Holds when both the pointing game and the share of the drop inside the box exceed the box's
-    share of positions (what a drop that ignored the object would score).
+    share of positions (what a drop that ignored the object would score). ``images`` names the
+    images summarised (``"unbiased classes"``), for the claim's words.
     """
     chance = float(summary["chance_share"])
     parts = [
         at_least("", "", "pointing game", summary["pointing"], "box share", chance),
         at_least("", "", "drop inside box", summary["inside_share"], "box share", chance),
     ]
-    return all_of("the probability drops where the object is", "Sec. 4.2, Fig. 7", parts)
+    claim = "the probability drops where the object is" + (f" ({images})" if images else "")
+    return all_of(claim, "Sec. 4.2, Fig. 7", parts)
 
 
 def context_probability(
