@@ -65,6 +65,7 @@ __all__ = [
 
 REDUCTIONS = ("mean", "sum")
 RANDOM = "random"
+RANDOM_ON_OBJECT = "random on the object"
 
 
 def part_mask(image_size: int, centre_xy: Sequence[float], side: int) -> np.ndarray:
@@ -273,21 +274,48 @@ def _check_side(image_size: int, side: int) -> None:
         raise ValueError(f"a square of side {side} does not fit in an image of {image_size}")
 
 
-def random_centres(image_size: int, side: int, n: int, seed: int = 0) -> np.ndarray:
+def random_centres(
+    image_size: int, side: int, n: int, seed: int = 0, within: np.ndarray | None = None
+) -> np.ndarray:
     """``n`` random centres ``(x, y)`` of squares of ``side`` pixels that lie wholly inside the
     image, uniform over whole-pixel positions: ``(n, 2)`` float. The same ``seed`` gives the same
     centres.
+
+    ``within``: an ``(H, H)`` bool map (the object's pixels); each square then lies wholly on it,
+    uniform over the positions where it fits (the paper's random regions of the dog's face,
+    Fig. 8), drawn with replacement.
 
     Example:
         >>> c = random_centres(10, 4, n=3, seed=0)
         >>> c.shape, bool(((c >= 2) & (c <= 8)).all())
         ((3, 2), True)
+        >>> on = np.zeros((10, 10), bool); on[:5, :5] = True  # the top-left quarter
+        >>> random_centres(10, 4, n=2, within=on).max() <= 3.0
+        True
     """
     _check_side(image_size, side)
     if isinstance(n, bool) or not isinstance(n, (int, np.integer)) or n < 1:
         raise ValueError(f"n must be a positive integer, got {n!r}")
-    corners = np.random.default_rng(seed).integers(0, image_size - side + 1, size=(n, 2))
-    return corners + side / 2
+    rng = np.random.default_rng(seed)
+    if within is None:
+        corners = rng.integers(0, image_size - side + 1, size=(n, 2))
+        return corners + side / 2
+    within = np.asarray(within)
+    if within.dtype != bool or within.shape != (image_size, image_size):
+        raise ValueError(
+            f"within must be a bool map of the image's {image_size}x{image_size} pixels, got "
+            f"{within.dtype} of shape {within.shape}"
+        )
+    # A square fits where the count of object pixels under it is side**2 (summed-area table).
+    table = np.pad(within.astype(np.int64).cumsum(0).cumsum(1), ((1, 0), (1, 0)))
+    inside = (
+        table[side:, side:] - table[:-side, side:] - table[side:, :-side] + table[:-side, :-side]
+    )
+    tops, lefts = np.nonzero(inside == side * side)  # (rows, cols) of fitting top-left corners
+    if len(tops) == 0:
+        raise ValueError(f"no square of side {side} lies wholly inside within; use a smaller side")
+    pick = rng.integers(0, len(tops), size=n)
+    return np.stack([lefts[pick], tops[pick]], axis=1) + side / 2
 
 
 def jittered_centres(centre_xy: Sequence[float], jitter: int) -> np.ndarray:
@@ -387,7 +415,7 @@ class Correspondence:
 
     @property
     def regions(self) -> list[str]:
-        """The masked regions, parts first, ``"random"`` last."""
+        """The masked regions, parts first, then the random controls."""
         return list(self.centres)
 
     def mean(self, region: str, layer: str | int) -> float:
@@ -398,11 +426,11 @@ class Correspondence:
         """Standard deviation of Delta over the placements (0 for a single placement)."""
         return float(self.deltas[region, layer].std())
 
-    def random_below(self, region: str, layer: str | int) -> float:
-        """The share of random placements whose Delta is below ``region``'s mean Delta: near 0,
-        the part is more consistent than almost any random square; near 0.5, no more than a
-        typical one."""
-        return float((self.deltas[RANDOM, layer] < self.mean(region, layer)).mean())
+    def random_below(self, region: str, layer: str | int, control: str = RANDOM) -> float:
+        """The share of ``control``'s random placements whose Delta is below ``region``'s mean
+        Delta: near 0, the part is more consistent than almost any random square; near 0.5, no
+        more than a typical one."""
+        return float((self.deltas[control, layer] < self.mean(region, layer)).mean())
 
     def rows(self) -> list[dict[str, object]]:
         """One row per region, ``"layer l"`` columns as ``"mean +- std"`` text (Table 1)."""
@@ -429,6 +457,7 @@ def correspondence_table(
     fill: float = 0.0,
     reduction: str = "mean",
     count_shared_zeros: bool = True,
+    object_mask: np.ndarray | None = None,
 ) -> Correspondence:
     """Table 1: Delta at ``layers`` for a square of ``side`` pixels over each part, and over
     ``n_random`` random positions.
@@ -445,6 +474,9 @@ def correspondence_table(
         jitter: each part's square is also shifted by this many pixels (:func:`jittered_centres`)
             and the spread over those 9 placements is the part's +- (0: one placement, no spread).
         fill, reduction, count_shared_zeros: see :func:`masked` and :func:`delta`.
+        object_mask: an ``(H, W)`` bool map of the object's pixels, the same in all images
+            (aligned): adds the control :data:`RANDOM_ON_OBJECT`, ``n_random`` squares that lie
+            wholly on the object (the paper's control, Fig. 8), after :data:`RANDOM`.
 
     Example:
         >>> from zfviz.models import zfnet
@@ -457,7 +489,7 @@ def correspondence_table(
     if not isinstance(images, torch.Tensor) or images.dim() != 4 or len(images) < 2:
         shape = tuple(images.shape) if isinstance(images, torch.Tensor) else type(images).__name__
         raise ValueError(f"expected at least 2 images as a tensor (N, C, H, W), got {shape}")
-    if RANDOM in keypoints:
+    if RANDOM in keypoints or RANDOM_ON_OBJECT in keypoints:
         raise ValueError(f"{RANDOM!r} names the random control; give the part another name")
     if not layers:
         raise ValueError("expected at least one layer")
@@ -467,6 +499,8 @@ def correspondence_table(
     _check_side(size, side)
     centres = {name: jittered_centres(xy, jitter) for name, xy in keypoints.items()}
     centres[RANDOM] = random_centres(size, side, n_random, seed)
+    if object_mask is not None:
+        centres[RANDOM_ON_OBJECT] = random_centres(size, side, n_random, seed, object_mask)
     table = Correspondence(tuple(layers), int(side), centres, {}, reduction, count_shared_zeros)
     for region, where in centres.items():
         found = [
