@@ -18,6 +18,19 @@ shows pictures; this module puts a number on each:
   shifted response, whose total over the map does not change; subsampling without enough
   smoothing makes the total swing with the shift. The measure is that swing relative to the
   mean response.
+
+The paper's claims about the two first layers are judged by ``claim_...`` functions returning
+:class:`zfviz.claims.Verdict` (one network, or one seed of each first layer; combine seeds with
+:func:`zfviz.claims.over_seeds`). Each compares what *training* made of the two architectures,
+or trained with untrained, since an ordering that random filters already show is the stride's
+doing and says nothing about the learned features:
+
+* :func:`claim_training_widens_aliasing`: training makes the AlexNet-style layer alias more than
+  ZFNet's by more than it already did untrained;
+* :func:`claim_little_mid_frequency`: the AlexNet-style filters cover the mid frequencies less
+  than the low and the high ones, and less than ZFNet's;
+* :func:`claim_fewer_dead_filters`: the AlexNet-style layer 1 has more dead filters than ZFNet's;
+* :func:`claim_zfnet_more_accurate`: ZFNet's validation error is lower (Table 2).
 """
 
 from __future__ import annotations
@@ -28,6 +41,7 @@ import numpy as np
 import torch
 from torch import nn
 
+from zfviz.claims import Verdict, all_of, at_least
 from zfviz.deconvnet import resolve_layer, walk
 from zfviz.hooks import borrowed
 
@@ -45,6 +59,10 @@ __all__ = [
     "gabor",
     "filter_character",
     "character_change",
+    "claim_training_widens_aliasing",
+    "claim_little_mid_frequency",
+    "claim_fewer_dead_filters",
+    "claim_zfnet_more_accurate",
 ]
 
 BANDS = (0.125, 0.25)  # cycles per pixel: low < 1/8 <= mid < 1/4 <= high
@@ -421,3 +439,127 @@ def character_change(trained: dict[str, float], initial: dict[str, float]) -> st
         (False, True): "towards greyer ones, but not oriented",
         (False, False): "neither towards oriented nor greyer ones",
     }[oriented, greyer]
+
+
+# ---- the claims of Sec. 4.1, Fig. 6 and Table 2 ------------------------------------------
+
+FIG6 = "Sec. 4.1, Fig. 6"
+
+
+def claim_training_widens_aliasing(
+    alexnet_trained: float,
+    alexnet_untrained: float,
+    zfnet_trained: float,
+    zfnet_untrained: float,
+    layer: str = "layer 2",
+) -> Verdict:
+    """Sec. 4.1, Fig. 6 d, e: the trained AlexNet-style layer aliases more than ZFNet's, and by
+    more than the same two architectures do untrained.
+
+    The arguments are one aliasing measure (:func:`shift_aliasing`) of each network, trained and
+    at initialisation (same seed). That a stride-4 layer aliases more than a stride-2 one is
+    already true of random filters, since the Nyquist limit depends only on the stride; what
+    can fail is that the *learned* features make it worse: the trained gap (AlexNet-style minus
+    ZFNet) exceeds the untrained gap. The margin is the smaller of the trained gap and its
+    growth.
+
+    Example:
+        >>> claim_training_widens_aliasing(0.9, 0.5, 0.5, 0.4).holds  # gap 0.1 -> 0.4
+        True
+        >>> claim_training_widens_aliasing(0.6, 0.5, 0.5, 0.4).holds  # gap 0.1 -> 0.1
+        False
+    """
+    trained_gap = alexnet_trained - zfnet_trained
+    untrained_gap = alexnet_untrained - zfnet_untrained
+    parts = [
+        at_least(
+            "",
+            "",
+            f"AlexNet-style {layer} trained",
+            alexnet_trained,
+            f"ZFNet {layer} trained",
+            zfnet_trained,
+        ),
+        at_least("", "", "trained gap", trained_gap, "untrained gap", untrained_gap),
+    ]
+    claim = f"training makes the AlexNet-style {layer} alias more than ZFNet's (shift swing)"
+    return all_of(claim, FIG6 + " d, e", parts)
+
+
+def claim_little_mid_frequency(
+    alexnet_conv1: nn.Conv2d, zfnet_conv1: nn.Conv2d, edges: tuple[float, float] = BANDS
+) -> Verdict:
+    """Sec. 4.1, Fig. 6 b, c: the AlexNet-style layer-1 filters are "a mix of extremely high and
+    low frequency information, with little coverage of the mid frequencies"; ZFNet's cover
+    them more.
+
+    Judged on the mean :func:`band_energy` of each layer's filters: the AlexNet-style mid-band
+    share is below its low- and its high-band share, and below ZFNet's mid-band share. Random
+    filters fail it (white noise puts more energy in the mid band than in the small low band).
+    The margin is the smallest of the three leads.
+
+    Example:
+        >>> torch.manual_seed(0)  # doctest: +ELLIPSIS
+        <torch._C.Generator object at ...>
+        >>> claim_little_mid_frequency(nn.Conv2d(3, 96, 11, 4), nn.Conv2d(3, 96, 7, 2)).holds
+        False
+    """
+    a = band_energy(alexnet_conv1, edges).mean(0).tolist()
+    z = band_energy(zfnet_conv1, edges).mean(0).tolist()
+    parts = [
+        at_least("", "", "AlexNet-style low band", a[0], "AlexNet-style mid band", a[1]),
+        at_least("", "", "AlexNet-style high band", a[2], "AlexNet-style mid band", a[1]),
+        at_least("", "", "ZFNet mid band", z[1], "AlexNet-style mid band", a[1]),
+    ]
+    claim = "the AlexNet-style layer 1 covers the mid frequencies little, ZFNet's more"
+    return all_of(claim, FIG6 + " b, c", parts)
+
+
+def claim_fewer_dead_filters(alexnet_dead: int, zfnet_dead: int) -> Verdict:
+    """Sec. 4.1, Fig. 6 b, c: the AlexNet-style layer 1 has dead filters, ZFNet's fewer.
+
+    The arguments are the numbers of dead layer-1 maps (:func:`dead_filters`) of one network of
+    each. Holds when the AlexNet-style layer has more; two layers without dead filters do not
+    show the claim (a tie is not "fewer"). The margin is the difference in filters.
+
+    Example:
+        >>> claim_fewer_dead_filters(3, 0).holds, claim_fewer_dead_filters(0, 0).holds
+        (True, False)
+    """
+    for name, n in (("alexnet_dead", alexnet_dead), ("zfnet_dead", zfnet_dead)):
+        if int(n) != n or n < 0:
+            raise ValueError(f"{name} must be a count of filters, got {n!r}")
+    return at_least(
+        "the AlexNet-style layer 1 has more dead filters than ZFNet's",
+        FIG6 + " b, c",
+        "AlexNet-style dead filters",
+        int(alexnet_dead),
+        "ZFNet dead filters",
+        int(zfnet_dead),
+    )
+
+
+def claim_zfnet_more_accurate(alexnet_error: float, zfnet_error: float) -> Verdict:
+    """Table 2: ZFNet's first layer gives a lower top-1 error than the AlexNet-style one.
+
+    The arguments are the validation top-1 errors (fractions) of one network of each, trained
+    with the same budget and seed; judge every seed (:func:`zfviz.claims.over_seeds`), so
+    that the claim reproduces only when ZFNet is ahead on each. The margin is AlexNet-style
+    minus ZFNet error, in points of error (percent).
+
+    Example:
+        >>> v = claim_zfnet_more_accurate(0.405, 0.384)  # the paper's Table 2
+        >>> v.holds, round(v.margin, 1)
+        (True, 2.1)
+    """
+    for name, e in (("alexnet_error", alexnet_error), ("zfnet_error", zfnet_error)):
+        if not 0 <= e <= 1:
+            raise ValueError(f"{name} must be an error rate in [0, 1], got {e!r}")
+    return at_least(
+        "ZFNet's top-1 error is lower than the AlexNet-style one's",
+        "Table 2",
+        "AlexNet-style top-1 error (%)",
+        100 * alexnet_error,
+        "ZFNet top-1 error (%)",
+        100 * zfnet_error,
+    )

@@ -290,7 +290,7 @@ def random_centres(
         >>> c.shape, bool(((c >= 2) & (c <= 8)).all())
         ((3, 2), True)
         >>> on = np.zeros((10, 10), bool); on[:5, :5] = True  # the top-left quarter
-        >>> random_centres(10, 4, n=2, within=on).max() <= 3.0
+        >>> bool(random_centres(10, 4, n=2, within=on).max() <= 3.0)
         True
     """
     _check_side(image_size, side)
