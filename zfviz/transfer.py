@@ -68,6 +68,7 @@ __all__ = [
     "probe_accuracy",
     "FoldScores",
     "probe_folds",
+    "choose_c",
     "train_from_scratch",
     "scratch_model",
     "model_accuracy",
@@ -75,8 +76,9 @@ __all__ = [
 
 POOL_GRID = 2
 PROBES: tuple[str, ...] = ("softmax", "svm")
-# Fixed regularisation on standardised features, chosen once on the quick profile's training
-# pool (a few C values, cross-validated within the training images, never on the test set).
+# Fixed regularisation on standardised features, chosen by cross-validation within the quick
+# profile's transfer pool, never on the test set: bench/choose_probe_c.py prints every C's
+# accuracy per probe and layer (one value serves every layer, though the best differs).
 DEFAULT_C: dict[str, float] = {"softmax": 0.01, "svm": 0.001}
 
 
@@ -411,6 +413,41 @@ def probe_folds(
         idx = nshot_indices(pool_y, n, seed=fold, class_names=class_names)
         scores.append(probe_accuracy(pool_x[idx], pool_y[idx], test_x, test_y, kind, C))
     return FoldScores(n=n, scores=np.array(scores))
+
+
+def choose_c(
+    x: np.ndarray,
+    y: np.ndarray,
+    grid: Sequence[float] = (1e-4, 1e-3, 1e-2, 1e-1, 1.0),
+    kind: str = "softmax",
+    folds: int = 3,
+) -> tuple[float, dict[float, float]]:
+    """The ``C`` of ``grid`` with the best mean per-class accuracy in ``folds``-fold stratified
+    cross-validation on ``(x, y)`` alone (training images only: the test set is never seen).
+
+    Returns the chosen ``C`` and the cross-validated accuracy of every ``C`` (ties: the
+    smallest ``C``, the strongest penalty). ``bench/choose_probe_c.py`` runs it on the quick
+    profile's pool, where :data:`DEFAULT_C` came from.
+
+    Example:
+        >>> x = np.array([[0.0], [0.1], [0.2], [1.0], [1.1], [1.2]])
+        >>> choose_c(x, np.array([0, 0, 0, 1, 1, 1]), grid=(0.1, 1.0))[0]
+        0.1
+    """
+    from sklearn.model_selection import StratifiedKFold
+
+    if not grid or any(not c > 0 for c in grid):
+        raise ValueError(f"grid must hold positive values of C, got {grid!r}")
+    x, y = np.asarray(x), np.asarray(y)
+    split = StratifiedKFold(n_splits=folds, shuffle=True, random_state=0)
+    accuracy = {}
+    for c in sorted(grid):
+        scores = [
+            probe_accuracy(x[tr], y[tr], x[te], y[te], kind, c) for tr, te in split.split(x, y)
+        ]
+        accuracy[float(c)] = float(np.mean(scores))
+    best = max(accuracy.values())
+    return min(c for c, a in accuracy.items() if a == best), accuracy
 
 
 def train_from_scratch(
