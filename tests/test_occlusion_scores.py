@@ -9,6 +9,9 @@ from zfviz import world
 from zfviz.occlusion_scores import (
     claim_context_bias,
     claim_drop_on_object,
+    claim_feature_drops_over_projection,
+    claim_feature_not_always_evidence,
+    feature_validation,
     score_images,
     score_table,
     summarise,
@@ -104,3 +107,52 @@ def test_groups_split_the_images_into_unbiased_and_each_biased_class():
 def test_the_claim_names_the_images_it_was_judged_on():
     verdict = claim_drop_on_object(_scores(on_object=True), images="unbiased classes")
     assert verdict.claim.endswith("(unbiased classes)")
+
+
+def _fig7_maps(feature_follows_projection: bool, evidence_on_projection: bool):
+    """Constructed Fig. 7 maps on a 32-px image: the projection fills the top-left 8x8 corner;
+    an 8-px square moves by 4 px (7 x 7 positions)."""
+    from zfviz.occlusion import OcclusionMaps
+
+    positions = list(range(0, 25, 4))
+    projection = torch.zeros(3, 32, 32)
+    projection[:, :8, :8] = 1.0
+    near = torch.zeros(7, 7, dtype=torch.bool)
+    near[:2, :2] = True  # the squares that hold at least half of the projection
+    if feature_follows_projection:
+        feature = torch.where(near, 2.0, 9.5)
+    else:
+        feature = torch.full((7, 7), 5.0)
+    probability = torch.ones(7, 7)
+    probability[(0, 0) if evidence_on_projection else (6, 6)] = 0.2
+    predicted = torch.zeros(7, 7, dtype=torch.long)
+    return OcclusionMaps(feature, probability, predicted, positions, positions, 8, 4, 0.0,
+                         "pool5", 0, 0, 10.0, 1.0, 0, projection)  # fmt: skip
+
+
+def test_a_feature_that_drops_over_its_projection_passes_fig7_validation():
+    scores = feature_validation(_fig7_maps(True, False))
+    assert scores["drop_over"] == pytest.approx(0.8)
+    assert scores["drop_elsewhere"] == pytest.approx(0.05)
+    assert claim_feature_drops_over_projection(scores).holds
+
+
+def test_a_feature_that_drops_everywhere_alike_fails_fig7_validation():
+    # Negative control: the projection says nothing about where the feature's input is.
+    scores = feature_validation(_fig7_maps(False, False))
+    assert not claim_feature_drops_over_projection(scores).holds
+
+
+def test_evidence_on_the_projection_in_every_image_fails_the_not_always_claim():
+    on = feature_validation(_fig7_maps(True, True))
+    off = feature_validation(_fig7_maps(True, False))
+    assert on["evidence_over"] == 1.0 and off["evidence_over"] == 0.0
+    assert not claim_feature_not_always_evidence(on).holds
+    assert claim_feature_not_always_evidence(off).holds
+
+
+def test_fig7_validation_needs_the_projection():
+    maps = _fig7_maps(True, True)
+    maps.projection = None
+    with pytest.raises(ValueError, match="with_projection=True"):
+        feature_validation(maps)

@@ -24,7 +24,7 @@ from tqdm.auto import tqdm
 
 from zfviz import world
 from zfviz.claims import Verdict, all_of, at_least
-from zfviz.occlusion import drop_inside_box, occlusion
+from zfviz.occlusion import OcclusionMaps, drop_inside_box, occlusion
 from zfviz.preprocess import crop_source_size
 
 __all__ = [
@@ -35,6 +35,10 @@ __all__ = [
     "claim_drop_on_object",
     "context_probability",
     "claim_context_bias",
+    "feature_validation",
+    "validate_features",
+    "claim_feature_drops_over_projection",
+    "claim_feature_not_always_evidence",
 ]
 
 _MEASURES = ("pointing", "inside_share", "chance_share", "largest_drop")
@@ -223,3 +227,107 @@ def claim_context_bias(
     ]
     claim = f"the {biased}s lean on {background}, the {control}s do not"
     return all_of(claim, "Sec. 4 (grass feature), Sec. 4.2", parts)
+
+
+def feature_validation(maps: OcclusionMaps, share: float = 0.5) -> dict[str, float]:
+    """Fig. 7 (b, c) read as the paper validates its visualisations, on one image's maps.
+
+    The *projected region* is where the deconvnet projection of the tracked feature (Fig. 7c)
+    lies: a position *covers* it when its square holds at least ``share`` of the largest part of
+    the projection's energy any square holds; a position is *elsewhere* when its square holds
+    little of it (under a tenth of that largest part). The feature's drop at a position is
+    ``(clean - occluded) / clean`` of the tracked map's total activation (Fig. 7b).
+
+    Returns ``{"drop_over": mean feature drop at covering positions, "drop_elsewhere": ...,
+    "evidence_over": 1.0 if the largest drop in the correct class's probability (Fig. 7d) is at a
+    covering position, else 0.0}``; ``evidence_over`` is NaN when the probability never drops.
+    """
+    if maps.projection is None:
+        raise ValueError(
+            "maps has no projection: compute it with occlusion(..., with_projection=True)"
+        )
+    if not maps.clean_feature > 0:
+        raise ValueError("the tracked feature is silent on the clean image: nothing can drop")
+    energy = maps.projection.abs().sum(0).double()  # (H, W)
+    integral = torch.nn.functional.pad(energy.cumsum(0).cumsum(1), (1, 0, 1, 0))
+    rows, cols = torch.as_tensor(maps.rows), torch.as_tensor(maps.cols)
+    k = maps.size
+    under = (
+        integral[rows + k][:, cols + k]
+        - integral[rows][:, cols + k]
+        - integral[rows + k][:, cols]
+        + integral[rows][:, cols]
+    )  # (R, C): the projection's energy under each square
+    over = under >= share * under.max()
+    elsewhere = under < 0.1 * under.max()
+    drop = (maps.clean_feature - maps.feature.double()) / maps.clean_feature
+    p_drop = (maps.clean_probability - maps.probability.double()).clamp(min=0)
+    peak = np.unravel_index(int(p_drop.argmax()), tuple(p_drop.shape))
+    return {
+        "drop_over": float(drop[over].mean()),
+        "drop_elsewhere": float(drop[elsewhere].mean()) if elsewhere.any() else float("nan"),
+        "evidence_over": float(over[peak]) if p_drop.max() > 0 else float("nan"),
+    }
+
+
+def validate_features(
+    model: nn.Module,
+    inputs: torch.Tensor,
+    labels: Sequence[int],
+    size: int,
+    stride: int,
+    progress: bool = True,
+) -> dict[str, float]:
+    """:func:`feature_validation` of every image, averaged (NaNs left out): the numbers that
+    :func:`claim_feature_drops_over_projection` and :func:`claim_feature_not_always_evidence`
+    judge. ``count`` is the number of images."""
+    labels = [int(v) for v in labels]
+    if len(inputs) != len(labels) or not labels:
+        raise ValueError(f"inputs and labels must pair up, got {len(inputs)} and {len(labels)}")
+    rows = []
+    for i in tqdm(range(len(inputs)), desc="feature validation", disable=not progress):
+        maps = occlusion(model, inputs[i], labels[i], size, stride, with_projection=True)
+        if maps.clean_feature > 0:
+            rows.append(feature_validation(maps))
+    if not rows:
+        raise ValueError("the tracked feature is silent on every image")
+    out = {k: float(np.nanmean([r[k] for r in rows])) for k in rows[0]}
+    return {"count": len(rows), **out}
+
+
+def claim_feature_drops_over_projection(
+    summary: Mapping[str, float], factor: float = 2.0
+) -> Verdict:
+    """Fig. 7 (b, c): covering the region the feature's projection shows makes its activity drop
+    strongly, ``factor`` times more than covering the image elsewhere (mean over images).
+
+    Example:
+        >>> claim_feature_drops_over_projection({"drop_over": 0.6, "drop_elsewhere": 0.05}).holds
+        True
+    """
+    return at_least(
+        "covering the feature's projected region makes it drop, far more than elsewhere",
+        "Sec. 4.2, Fig. 7 (b, c)",
+        "feature drop over its projection",
+        summary["drop_over"],
+        f"{factor:g} x drop elsewhere",
+        factor * summary["drop_elsewhere"],
+    )
+
+
+def claim_feature_not_always_evidence(summary: Mapping[str, float]) -> Verdict:
+    """Fig. 7 (caption, e): the strongest layer-5 feature is not always what the classifier
+    uses: on some images the largest probability drop is not where the feature's projection is.
+
+    Example:
+        >>> claim_feature_not_always_evidence({"evidence_over": 1.0}).holds
+        False
+    """
+    return at_least(
+        "the strongest feature is not always the classifier's evidence",
+        "Sec. 4.2, Fig. 7",
+        "images whose evidence lies elsewhere",
+        1.0 - summary["evidence_over"],
+        "none",
+        0.0,
+    )
