@@ -212,3 +212,106 @@ def test_character_change_names_the_direction_training_moved(selectivity, colour
     initial = {"orientation selectivity": 0.2, "colour share": 0.6}
     trained = {"orientation selectivity": selectivity, "colour share": colour}
     assert character_change(trained, initial) == words
+
+
+# ---- the claims of Sec. 4.1 (Fig. 6) and Table 2 ------------------------------------------
+
+from zfviz.architecture import (  # noqa: E402
+    claim_fewer_dead_filters,
+    claim_little_mid_frequency,
+    claim_training_widens_aliasing,
+    claim_zfnet_more_accurate,
+)
+from zfviz.claims import over_seeds  # noqa: E402
+from zfviz.models import alexnet  # noqa: E402
+
+
+def _swing(net):
+    return shift_aliasing(net, "1", size=8, periods=(2,), orientations=("vertical",), margin=0)
+
+
+def _tiny_pair(seed=0):
+    torch.manual_seed(seed)
+    a = alexnet(num_classes=3, input_size=64, width=0.125, fc_units=16)
+    z = zfnet(num_classes=3, input_size=64, width=0.125, fc_units=16)
+    return a.eval(), z.eval()
+
+
+def test_a_layer_that_aliases_only_after_training_widens_the_aliasing_gap():
+    # Positive control: the "trained" AlexNet-style layer subsamples without smoothing (swing
+    # 1 on stripes of period 2); the other three do not subsample (swing 0).
+    smooth = _swing(_pointwise(stride=1))
+    verdict = claim_training_widens_aliasing(_swing(_pointwise(stride=2)), smooth, smooth, smooth)
+    assert verdict.holds and verdict.margin == pytest.approx(1.0)
+
+
+def test_a_network_that_never_trains_does_not_widen_the_aliasing_gap():
+    # Negative control: random-initialised networks measured as both trained and untrained.
+    # Stride 4 already aliases more than stride 2 here, but training added nothing.
+    a, z = _tiny_pair()
+    alias_a, alias_z = shift_aliasing(a, "relu2", size=96), shift_aliasing(z, "relu2", size=96)
+    assert alias_a > alias_z
+    assert not claim_training_widens_aliasing(alias_a, alias_a, alias_z, alias_z).holds
+
+
+def test_a_trained_alexnet_layer_that_aliases_less_than_zfnets_fails_the_aliasing_claim():
+    assert not claim_training_widens_aliasing(0.4, 0.1, 0.5, 0.3).holds
+
+
+def test_flat_and_checkerboard_filters_cover_the_mid_frequencies_little():
+    # Positive control: AlexNet-style filters that are flat (low) or checkerboards (high),
+    # ZFNet filters that are stripes of period 6 (1/6 cycle per pixel: mid band).
+    flat = torch.ones(11, 11)
+    checker = (-1.0) ** (torch.arange(11)[:, None] + torch.arange(11)[None, :])
+    alex = _conv_with(torch.stack([flat, checker]).unsqueeze(1).expand(2, 3, 11, 11), stride=4)
+    stripes = grating(7, 6)[:1].unsqueeze(0).expand(1, 3, 7, 7)
+    verdict = claim_little_mid_frequency(alex, _conv_with(stripes, stride=2))
+    assert verdict.holds, verdict
+
+
+def test_random_first_layers_do_not_show_little_mid_frequency_coverage():
+    # Negative control: white-noise filters put more energy in the mid band than in the low.
+    a, z = _tiny_pair()
+    assert not claim_little_mid_frequency(a.features.conv1, z.features.conv1).holds
+
+
+def test_an_alexnet_layer_with_a_switched_off_map_has_more_dead_filters():
+    a, z = _tiny_pair()
+    with torch.no_grad():
+        a.features.conv1.bias[:2] = -1e3  # two maps can never be positive
+    images = torch.randn(4, 3, 64, 64)
+    dead_a, dead_z = int(dead_filters(a, images).sum()), int(dead_filters(z, images).sum())
+    verdict = claim_fewer_dead_filters(dead_a, dead_z)
+    assert (dead_a, dead_z) == (2, 0) and verdict.holds and verdict.margin == 2
+
+
+def test_two_random_first_layers_without_dead_filters_do_not_show_fewer_dead_filters():
+    a, z = _tiny_pair()
+    images = torch.randn(4, 3, 64, 64)
+    dead_a, dead_z = int(dead_filters(a, images).sum()), int(dead_filters(z, images).sum())
+    assert not claim_fewer_dead_filters(dead_a, dead_z).holds
+
+
+def test_a_dead_filter_count_that_is_not_a_count_is_refused():
+    with pytest.raises(ValueError, match="count of filters"):
+        claim_fewer_dead_filters(1.5, 0)
+
+
+def test_the_papers_table_2_errors_show_zfnet_more_accurate_by_two_points():
+    verdict = claim_zfnet_more_accurate(0.405, 0.384)
+    assert verdict.holds and verdict.margin == pytest.approx(2.1)
+
+
+def test_zfnet_behind_on_one_seed_does_not_reproduce_the_accuracy_claim():
+    errors = [(0.20, 0.18), (0.17, 0.18), (0.19, 0.17)]
+    verdict = over_seeds([claim_zfnet_more_accurate(a, z) for a, z in errors])
+    assert not verdict.reproduces and verdict.k == 2
+
+
+def test_equal_errors_do_not_show_zfnet_more_accurate():
+    assert not claim_zfnet_more_accurate(0.2, 0.2).holds
+
+
+def test_an_error_rate_outside_zero_to_one_is_refused():
+    with pytest.raises(ValueError, match="error rate"):
+        claim_zfnet_more_accurate(17.3, 16.2)

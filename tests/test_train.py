@@ -205,3 +205,57 @@ def test_an_unknown_precision_is_refused_before_training():
 def test_a_bf16_network_is_cached_apart_from_the_float32_one(cache):
     assert checkpoint_path(TINY, "bf16") != checkpoint_path(TINY)
     assert checkpoint_path(TINY, "fp32") == checkpoint_path(TINY)
+
+
+# ---- claims about a training run ----------------------------------------------------------
+
+from zfviz.preprocess import Preprocess  # noqa: E402
+from zfviz.train import (  # noqa: E402
+    _load_data,
+    build_model,
+    claim_beats_pixel_baseline,
+    claim_learns_the_task,
+    evaluate,
+)
+
+
+def _untrained_accuracy() -> float:
+    config = TINY.replace(val_per_class=10)
+    train_split, val_split = _load_data(config)
+    preprocess = Preprocess.fit(train_split.images, config.image_size)
+    torch.manual_seed(0)
+    model = build_model(config, num_classes=10)
+    labels = torch.as_tensor(val_split.labels)
+    return evaluate(model, preprocess(val_split.images), labels)
+
+
+def test_a_network_above_the_target_learns_the_task():
+    verdict = claim_learns_the_task(0.9, target=0.85)
+    assert verdict.holds and verdict.margin == pytest.approx(0.05)
+
+
+def test_a_network_at_the_target_exactly_does_not_pass_it():
+    assert not claim_learns_the_task(0.85, target=0.85).holds
+
+
+def test_an_untrained_network_neither_learns_the_task_nor_beats_pixels():
+    # Negative control: a random-initialised network is near chance (10 classes), so it
+    # fails the target and cannot beat even a chance-level pixel baseline by 30 points.
+    accuracy = _untrained_accuracy()
+    assert accuracy < 0.4
+    assert not claim_learns_the_task(accuracy, target=0.85).holds
+    assert not claim_beats_pixel_baseline(accuracy, 0.1, by=0.3).holds
+
+
+def test_a_network_far_ahead_of_the_pixel_baseline_beats_it():
+    verdict = claim_beats_pixel_baseline(0.9, 0.34, by=0.3)
+    assert verdict.holds and verdict.margin == pytest.approx(0.26)
+
+
+def test_a_network_ahead_of_the_pixel_baseline_by_less_than_the_margin_does_not_beat_it():
+    assert not claim_beats_pixel_baseline(0.6, 0.34, by=0.3).holds
+
+
+def test_an_accuracy_given_in_percent_is_refused():
+    with pytest.raises(ValueError, match="accuracy in"):
+        claim_learns_the_task(90.1)

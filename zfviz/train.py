@@ -16,6 +16,11 @@ What differs, and why (each one is a field of :class:`TrainConfig`):
 - **Batch size and learning rate**: 32 and 2e-2 instead of 128 and 1e-2: more, larger steps,
   because our budget is ten epochs, not seventy. **Weight decay** 5e-4 (AlexNet's; the paper
   does not state one).
+
+Whether training worked is judged by two claims that can fail (:class:`zfviz.claims.Verdict`):
+:func:`claim_learns_the_task` (held-out accuracy reaches a target) and
+:func:`claim_beats_pixel_baseline` (the network beats a linear classifier on raw pixels by a
+wide margin). An untrained network, or one trained on shuffled labels, fails both.
 """
 
 from __future__ import annotations
@@ -33,6 +38,7 @@ from torch import nn
 from tqdm.auto import tqdm
 
 from zfviz import checkpoints, models, world
+from zfviz.claims import Verdict, at_least
 from zfviz.preprocess import Preprocess, crop_source_size, ten_crop_offsets
 from zfviz.profiles import Profile, cache_dir
 
@@ -569,3 +575,62 @@ def trained_model(
     if cache:
         checkpoints.save_checkpoint(path, key, _to_payload(result))
     return result
+
+
+# ---- claims about a training run ----------------------------------------------------------
+
+
+def _accuracy(name: str, value: float) -> float:
+    value = float(value)
+    if not 0 <= value <= 1:
+        raise ValueError(f"{name} must be an accuracy in [0, 1], got {value!r}")
+    return value
+
+
+def claim_learns_the_task(
+    val_accuracy: float, target: float = 0.85, network: str = "the network"
+) -> Verdict:
+    """The trained network classifies held-out images with top-1 accuracy above ``target``.
+
+    The later chapters study what a network that solves its task has learned; this is the
+    claim that it does. ``network`` names it in the claim's words. The margin is the accuracy
+    minus the target. A network at chance (an untrained one, or one trained on shuffled
+    labels) fails it for any target above chance.
+
+    Example:
+        >>> claim_learns_the_task(0.9).holds, claim_learns_the_task(0.1).holds
+        (True, False)
+    """
+    target = _accuracy("target", target)
+    return at_least(
+        f"{network} learns the task (validation top-1 above {target:.0%})",
+        "Sec. 3",
+        "validation top-1",
+        _accuracy("val_accuracy", val_accuracy),
+        "target",
+        target,
+    )
+
+
+def claim_beats_pixel_baseline(
+    val_accuracy: float, linear_accuracy: float, by: float = 0.3
+) -> Verdict:
+    """The network's top-1 accuracy exceeds a linear classifier's on raw pixels by ``by``.
+
+    ``linear_accuracy`` is :func:`zfviz.baselines.pixel_linear_accuracy` on the same classes. A
+    task that a linear classifier on pixels solves says little about what depth buys, so the
+    claim is that the convnet does much better. The margin is the lead minus ``by``.
+
+    Example:
+        >>> claim_beats_pixel_baseline(0.9, 0.4).holds, claim_beats_pixel_baseline(0.6, 0.4).holds
+        (True, False)
+    """
+    return at_least(
+        f"the network beats a linear classifier on pixels by more than {100 * by:.0f} points",
+        "Sec. 3",
+        "validation top-1",
+        _accuracy("val_accuracy", val_accuracy),
+        "pixel-linear top-1",
+        _accuracy("linear_accuracy", linear_accuracy),
+        by=by,
+    )
