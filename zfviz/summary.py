@@ -13,6 +13,7 @@ import numpy as np
 import torch
 from torch import nn
 
+from zfviz.claims import Verdict
 from zfviz.hooks import borrowed, model_device
 from zfviz.receptive_field import receptive_fields
 
@@ -140,3 +141,33 @@ def markdown_table(rows: list[dict[str, object]], digits: int = 3) -> str:
     lines = ["| " + " | ".join(keys) + " |", "|" + "---:|" * len(keys)]
     lines += ["| " + " | ".join(cell(row[k]) for k in keys) + " |" for row in rows]
     return "\n".join(lines)
+
+
+# Fig. 3's map sides, after each layer the figure draws (224-px input).
+FIG3_SIZES = {"conv1": 110, "pool1": 55, "conv2": 26, "pool2": 13, "conv3": 13, "conv4": 13,
+              "conv5": 13, "pool5": 6}  # fmt: skip
+
+
+def claim_fig3_sizes(rows: list[LayerRow]) -> Verdict:
+    """Fig. 3's map sizes, checked on ``rows`` (:func:`layer_table` of a 224-px model).
+
+    Its margin is minus the number of layers whose size differs (0 when all agree: a claim of
+    equality has no positive margin).
+
+    Example:
+        >>> from zfviz.models import alexnet, zfnet
+        >>> claim_fig3_sizes(layer_table(zfnet())).holds
+        True
+        >>> claim_fig3_sizes(layer_table(alexnet())).holds  # its 11x11 stride-4 layer 1: 54 px
+        False
+    """
+    sizes = {r.name: r.size for r in rows}
+    missing = [n for n in FIG3_SIZES if n not in sizes]
+    if missing:
+        raise ValueError(f"rows lack the layers {missing} that Fig. 3 draws")
+    wrong = [n for n, s in FIG3_SIZES.items() if sizes[n] != s]
+    numbers = {f"{n} side": float(sizes[n]) for n in FIG3_SIZES}
+    claim = "every map has Fig. 3's size (conv1 110 ... pool5 6)"
+    return Verdict(
+        claim, "Sec. 3, Fig. 3", numbers, not wrong, -float(len(wrong)) if wrong else 0.0
+    )
