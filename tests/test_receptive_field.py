@@ -101,3 +101,28 @@ def test_unsupported_layer_is_named_in_the_error():
 def test_model_without_features_sequence_is_an_error():
     with pytest.raises(TypeError, match="features"):
         receptive_fields(nn.Linear(2, 2))
+
+
+def test_deconvnet_projections_at_layer_2_stay_inside_their_fields():
+    from zfviz.deconvnet import project
+    from zfviz.models import zfnet
+    from zfviz.receptive_field import claim_projections_in_field, receptive_fields
+
+    torch.manual_seed(0)
+    net = zfnet(num_classes=5, input_size=64, width=0.125, fc_units=32).eval()
+    p = project(net, torch.randn(3, 3, 64, 64), "relu2", top=2)
+    field = receptive_fields(net)["relu2"]
+    assert field.size < 64  # a field smaller than the image: the claim can fail
+    units = [(s.row, s.col) for s in p.selections]
+    assert claim_projections_in_field(p.pixels, units, field, "relu2").holds
+
+
+def test_a_projection_with_energy_outside_the_field_fails_the_claim():
+    from zfviz.receptive_field import ReceptiveField, claim_projections_in_field
+
+    field = ReceptiveField(size=7, stride=2, top_left=-1)
+    pixels = torch.zeros(1, 3, 32, 32)
+    pixels[0, :, 2, 2] = 1.0
+    pixels[0, :, 30, 30] = 1.0  # far outside unit (0, 0)'s window
+    verdict = claim_projections_in_field(pixels, [(0, 0)], field, "relu1")
+    assert not verdict.holds and verdict.margin == pytest.approx(-0.5)

@@ -15,9 +15,13 @@ contrast normalisation, dropout) leave all three unchanged.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 
+import torch
 from torch import nn
+
+from zfviz.claims import Verdict
 
 _ELEMENTWISE = (nn.ReLU, nn.LocalResponseNorm, nn.Dropout, nn.Identity, nn.BatchNorm2d)
 
@@ -200,3 +204,42 @@ def check_input_size(
             f"{name} of {height}x{width} pixels are too small for {where}: expected {name} of "
             f"at least {smallest}x{smallest} pixels"
         )
+
+
+def outside_share(pixels: torch.Tensor, field: ReceptiveField, row: int, col: int) -> float:
+    """The share of a projection's energy (``|pixels|`` summed over colours) that lies outside
+    the receptive field of unit ``(row, col)``: 0 for a projection that stays inside.
+
+    Example:
+        >>> f = ReceptiveField(size=3, stride=1, top_left=0)
+        >>> p = torch.zeros(3, 8, 8); p[:, 1, 1] = 1.0; p[:, 6, 6] = 1.0
+        >>> outside_share(p, f, 0, 0)
+        0.5
+    """
+    if pixels.dim() != 3:
+        raise ValueError(f"pixels must be one projection (3, H, W), got {tuple(pixels.shape)}")
+    energy = pixels.detach().abs().sum(0).double()
+    total = float(energy.sum())
+    if total == 0:
+        return 0.0
+    top, left, bottom, right = field.window(row, col, image_size=energy.shape[-1])
+    inside = float(energy[top:bottom, left:right].sum())
+    return (total - inside) / total
+
+
+def claim_projections_in_field(
+    pixels: torch.Tensor, units: Sequence[tuple[int, int]], field: ReceptiveField, layer: str
+) -> Verdict:
+    """Sec. 2.1: a projection reconstructs the input structure *that excited the unit*: none of
+    its energy lies outside the unit's receptive field, for every projection ``pixels[k]``
+    ``(3, H, W)`` of unit ``units[k] = (row, col)``. Only a layer whose field is smaller than
+    the image can fail this.
+
+    Its margin is minus the largest share outside (0 when all stay inside).
+    """
+    if len(pixels) != len(units) or len(units) == 0:
+        raise ValueError(f"pixels and units must pair up, got {len(pixels)} and {len(units)}")
+    worst = max(outside_share(p, field, r, c) for p, (r, c) in zip(pixels, units, strict=True))
+    numbers = {"largest share outside": worst, f"{layer} field (px)": float(field.size)}
+    claim = f"a {layer} projection stays inside its unit's receptive field"
+    return Verdict(claim, "Sec. 2.1", numbers, worst == 0.0, -worst if worst else 0.0)
