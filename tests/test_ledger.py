@@ -36,3 +36,10 @@ def test_the_ledger_names_what_each_profile_did_not_run_or_judge():
 def test_only_verdicts_can_be_recorded_as_claims():
     with pytest.raises(TypeError, match="Verdicts"):
         verdict_values([0.5])
+
+
+def test_two_verdicts_with_the_same_words_are_refused():
+    # The ledger joins profiles by the claim's words: two claims must not share them.
+    v = at_least("a beats b", "Table 1", "a", 2, "b", 1)
+    with pytest.raises(ValueError, match="repeated"):
+        verdict_values([v, v])

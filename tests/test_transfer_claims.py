@@ -54,3 +54,29 @@ def test_cross_validation_rejects_a_penalty_so_strong_the_probe_cannot_learn():
     x = rng.normal(size=(60, 5)) + 3.0 * np.eye(5)[y]
     chosen, accuracy = choose_c(x, y, grid=(1e-6, 1.0))
     assert chosen == 1.0 and accuracy[1e-6] < accuracy[1.0]
+
+
+def test_the_papers_table7_rises_and_peaks_at_layer_5_or_above():
+    from zfviz.transfer_claims import (
+        PAPER_TABLE7_SVM,
+        claim_best_layer_deep,
+        claim_rises_with_depth,
+    )
+
+    assert claim_rises_with_depth(PAPER_TABLE7_SVM).holds
+    assert claim_best_layer_deep(PAPER_TABLE7_SVM).holds
+
+
+def test_a_curve_that_peaks_at_layer_3_fails_the_best_layer_claim():
+    from zfviz.transfer_claims import claim_best_layer_deep
+
+    verdict = claim_best_layer_deep({1: 0.3, 2: 0.4, 3: 0.6, 4: 0.5, 5: 0.45})
+    assert not verdict.holds and verdict.margin == pytest.approx(-1.0)
+
+
+def test_a_curve_that_falls_from_layer_1_fails_the_rise_claim():
+    from zfviz.transfer_claims import claim_rises_with_depth
+
+    assert not claim_rises_with_depth({1: 0.5, 2: 0.6, 3: 0.55}).holds
+    with pytest.raises(ValueError, match="layers \\[3\\]"):
+        claim_rises_with_depth({1: 0.5, 2: 0.6})

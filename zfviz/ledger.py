@@ -30,6 +30,10 @@ def verdict_values(verdicts: Sequence[Verdict | SeedVerdicts]) -> dict[str, obje
         >>> verdict_values([at_least("a beats b", "Table 1", "a", 2, "b", 1)])["claim1_verdict"]
         'holds'
     """
+    words = [getattr(v, "claim", None) for v in verdicts]
+    repeated = sorted({w for w in words if words.count(w) > 1 and w is not None})
+    if repeated:
+        raise ValueError(f"each verdict must state a different claim; repeated: {repeated}")
     values: dict[str, object] = {}
     for i, v in enumerate(verdicts, start=1):
         if not isinstance(v, Verdict | SeedVerdicts):

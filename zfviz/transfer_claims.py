@@ -16,7 +16,14 @@ import numpy as np
 from zfviz.claims import Verdict, all_of, at_least
 from zfviz.transfer import FoldScores
 
-__all__ = ["claim_pretrained_beats_scratch", "claim_above_chance", "claim_grows_with_data"]
+__all__ = [
+    "PAPER_TABLE7_SVM",
+    "claim_pretrained_beats_scratch",
+    "claim_above_chance",
+    "claim_grows_with_data",
+    "claim_rises_with_depth",
+    "claim_best_layer_deep",
+]
 
 Scores = FoldScores | Sequence[float] | np.ndarray
 
@@ -73,4 +80,59 @@ def claim_grows_with_data(pretrained: Mapping[int, Scores]) -> Verdict:
         _stats("pretrained", pretrained[high])[0],
         f"accuracy at {low}/class",
         _stats("pretrained", pretrained[low])[0],
+    )
+
+
+# Table 7, Caltech-101 (30 per class), SVM: layer -> accuracy (the paper gives no layer 6).
+PAPER_TABLE7_SVM = {1: 0.448, 2: 0.662, 3: 0.723, 4: 0.766, 5: 0.862, 7: 0.855}
+
+
+def _curve(curve: Mapping[int, float], layers: Sequence[int]) -> dict[int, float]:
+    missing = [layer for layer in layers if layer not in curve]
+    if missing:
+        raise ValueError(f"curve has no accuracy for layers {missing}")
+    return {layer: float(curve[layer]) for layer in layers}
+
+
+def claim_rises_with_depth(
+    curve: Mapping[int, float], layers: Sequence[int] = (1, 2, 3), kind: str = ""
+) -> Verdict:
+    """Table 7: a linear classifier on one layer's features gets better with depth, here from
+    each of ``layers`` to the next (the paper's rise; ``curve``: layer -> accuracy).
+
+    Example:
+        >>> claim_rises_with_depth(PAPER_TABLE7_SVM).holds
+        True
+    """
+    acc = _curve(curve, layers)
+    parts = [
+        at_least("", "", f"layer {b}", acc[b], f"layer {a}", acc[a])
+        for a, b in zip(layers[:-1], layers[1:], strict=True)
+    ]
+    which = f" ({kind})" if kind else ""
+    words = f"accuracy{which} rises with depth, layer " + " < ".join(map(str, layers))
+    return all_of(words, "Sec. 5.2, Table 7", parts)
+
+
+def claim_best_layer_deep(curve: Mapping[int, float], deep: int = 5, kind: str = "") -> Verdict:
+    """Table 7: the most discriminative layer is ``deep`` or above (the paper: 5 on
+    Caltech-101, 7 on Caltech-256). The margin is in layers.
+
+    Example:
+        >>> claim_best_layer_deep(PAPER_TABLE7_SVM).holds
+        True
+        >>> claim_best_layer_deep({1: 0.3, 3: 0.5, 7: 0.4}).holds  # a middle layer is best
+        False
+    """
+    if not curve:
+        raise ValueError("curve must hold at least one layer's accuracy")
+    best = max(curve, key=curve.get)
+    which = f" ({kind})" if kind else ""
+    return at_least(
+        f"the best layer{which} is layer {deep} or above",
+        "Sec. 5.2, Table 7",
+        f"best layer{which}",
+        float(best),
+        f"layer {deep - 1}",
+        float(deep - 1),
     )
