@@ -26,6 +26,13 @@ def test_every_chapter_named_records_its_numbers_in_its_claim_check():
         assert re.search(rf'record\(\s*"{chapter}"', "".join(last["source"])), chapter
 
 
+def test_every_chapter_records_its_verdicts_for_the_ledger():
+    for chapter in CHAPTERS:
+        cells = json.load(open(ROOT / "book" / f"{chapter}.ipynb"))["cells"]
+        code = "".join("".join(c["source"]) for c in cells if c["cell_type"] == "code")
+        assert "verdict_values(" in code, chapter
+
+
 def test_measures_and_findings_belong_to_named_chapters():
     assert {m.chapter for m in MEASURES} <= set(CHAPTERS)
     assert [f.chapter for f in FINDINGS] == list(CHAPTERS)
