@@ -53,5 +53,5 @@ def test_missing_unusable_and_unrecorded_numbers_are_named():
 def test_a_finding_reads_held_only_for_a_recorded_chapter():
     quick = {"training": Recorded("training", "quick", {"val_top1": 0.9}, "t")}
     rows = {r["chapter"]: r["quick"] for r in findings_table({"quick": quick})}
-    assert rows["training"].startswith("held: ")
+    assert rows["training"].startswith("as expected: ")
     assert rows["occlusion"] == "not run yet"

@@ -214,7 +214,7 @@ FINDINGS: tuple[Finding, ...] = (
     Finding(
         "convnet",
         "ZFNet: 7x7 stride-2 layer 1, the layer sizes of Fig. 3",
-        "sizes and parameter counts of Fig. 3 exactly; receptive fields grow with depth",
+        "the map sizes of Fig. 3, exactly",
         "the same (the architecture does not depend on the profile)",
     ),
     Finding(
@@ -372,7 +372,7 @@ def findings_table(records: Mapping[str, Mapping[str, Recorded | str]]) -> list[
         for profile, found in records.items():
             got = found.get(f.chapter)
             if isinstance(got, Recorded):
-                row[profile] = f"held: {getattr(f, profile)}"
+                row[profile] = f"as expected: {getattr(f, profile)}"
             else:
                 row[profile] = got or "not run yet"
         rows.append(row)

@@ -120,8 +120,10 @@ def to_markdown(rows: list[LayerRow]) -> str:
     return "\n".join(lines)
 
 
-def markdown_table(rows: list[dict[str, object]], digits: int = 3) -> str:
+def markdown_table(rows: list[dict[str, object]], digits: int = 3, align: str = "right") -> str:
     """Rows of equal keys as a Markdown table; floats rounded to ``digits`` decimals.
+
+    ``align``: ``"right"`` (numbers) or ``"left"`` (sentences) for every column.
 
     Example:
         >>> print(markdown_table([{"layer": 1, "share": 0.12345}]))
@@ -138,7 +140,10 @@ def markdown_table(rows: list[dict[str, object]], digits: int = 3) -> str:
             return f"{value:.{digits}f}"
         return str(value)
 
-    lines = ["| " + " | ".join(keys) + " |", "|" + "---:|" * len(keys)]
+    if align not in ("right", "left"):
+        raise ValueError(f"align must be 'right' or 'left', got {align!r}")
+    rule = "---:|" if align == "right" else "---|"
+    lines = ["| " + " | ".join(keys) + " |", "|" + rule * len(keys)]
     lines += ["| " + " | ".join(cell(row[k]) for k in keys) + " |" for row in rows]
     return "\n".join(lines)
 
