@@ -32,6 +32,19 @@ def test_notebooks_are_committed_without_outputs():
                     assert not cell.outputs and cell.execution_count is None, path
 
 
+def test_every_notebook_cell_has_a_unique_id():
+    # nbformat 4.5 requires ids; a cell added without one draws a warning in every run, and
+    # future nbformat versions refuse the file
+    import json
+
+    for f in _toc_files():
+        path = os.path.join(ROOT, f + ".ipynb")
+        if os.path.exists(path):
+            ids = [c.get("id") for c in json.load(open(path))["cells"]]
+            assert None not in ids, f"{path}: cell {ids.index(None)} has no id"
+            assert len(set(ids)) == len(ids), f"{path}: two cells share an id"
+
+
 def test_book_builds_with_warnings_as_errors(built_book):
     if built_book.reused:
         pytest.skip(f"reusing a build made before ({built_book.log}): not watched here")

@@ -3,6 +3,7 @@ import pytest
 import torch
 
 from zfviz.correspondence import (
+    at_input_size,
     correspondence_table,
     delta,
     epsilon,
@@ -14,6 +15,7 @@ from zfviz.correspondence import (
     part_mask,
     random_centres,
     square_overlap,
+    zero_share,
 )
 from zfviz.deconvnet import activations
 from zfviz.models import zfnet
@@ -324,3 +326,30 @@ def test_the_random_control_is_reproducible_by_seed():
 def test_a_part_cannot_be_called_random():
     with pytest.raises(ValueError, match="random"):
         correspondence_table(_net(), _images(2), {"random": (3.0, 3.0)}, side=4)
+
+
+def test_a_mask_over_pixels_already_at_the_fill_leaves_every_dimension_unchanged():
+    net, x = _net(), _images()
+    x[:, :, 10:30, 10:30] = 0.0  # the square the mask will cover, already at fill 0
+    assert zero_share(net, x, 5, [(20, 20)], side=9) == 1.0
+
+
+def test_zero_share_is_the_mean_over_placements_of_the_share_of_zero_changes():
+    net, x = _net(), _images()
+    centres = [(20.0, 20.0), (40.0, 33.0)]
+    each = [
+        float((epsilon(net, x, masked(x, part_mask(x.shape[-1], c, 9)), 7) == 0).mean())
+        for c in centres
+    ]
+    assert zero_share(net, x, 7, centres, side=9) == pytest.approx(np.mean(each))
+
+
+def test_zero_share_rejects_centres_that_are_not_xy_pairs():
+    with pytest.raises(ValueError, match=r"centres: expected \(P, 2\)"):
+        zero_share(_net(), _images(), 5, [20, 20], side=9)
+
+
+def test_a_length_chosen_at_96_pixels_scales_with_the_input():
+    assert at_input_size(15, 224) == 35 and at_input_size(2, 224) == 5
+    with pytest.raises(ValueError, match="size must be a positive integer"):
+        at_input_size(15, 0)

@@ -6,12 +6,14 @@ from zfviz.deconvnet import activations
 from zfviz.invariance import (
     BASE_POSE,
     KINDS,
+    Curves,
     early_share,
     feature_distances,
     layer_features,
     magnitude,
     measure,
     sweep_images,
+    sweep_means,
     true_label_probability,
     warp_images,
     warp_sweep,
@@ -283,3 +285,28 @@ def test_early_share_is_one_when_the_first_step_reaches_the_largest_distance():
 def test_early_share_rejects_a_curve_of_zeros():
     with pytest.raises(ValueError, match="all zero"):
         early_share(np.array([0.0, 1.0]), np.zeros(2), within=1.0)
+
+
+def _curves(relative: float, probability: list[float]) -> Curves:
+    return Curves(
+        None, 0, relative={1: np.array([0.0, relative]), 7: np.array([relative, relative])},
+        probability=np.array(probability),
+    )  # fmt: skip
+
+
+def test_sweep_means_average_each_object_and_keep_the_symmetric_one_apart():
+    curves = {
+        ("rotation", "car"): _curves(0.2, [0.9, 0.5]),
+        ("rotation", "house"): _curves(0.4, [0.6, 0.2]),
+        ("rotation", "flower"): _curves(0.6, [1.0, 1.0]),
+    }
+    row = sweep_means(curves, "rotation", ["car", "house", "flower"], symmetric="flower")
+    assert row["mean rel. layer 1"] == pytest.approx(np.mean([0.1, 0.2, 0.3]))
+    assert row["mean rel. layer 7"] == pytest.approx(0.4)
+    assert row["mean p (non-symmetric)"] == pytest.approx(np.mean([0.7, 0.4]))
+    assert row["mean p (flower)"] == 1.0
+
+
+def test_sweep_means_rejects_an_unknown_kind_naming_the_kinds():
+    with pytest.raises(ValueError, match="kind must be one of translation, scale, rotation"):
+        sweep_means({}, "shear", ["car"])

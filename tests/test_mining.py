@@ -10,6 +10,7 @@ from zfviz.mining import (
     crop_projections,
     patch_coverage,
     project_top,
+    projection_crops,
     projection_parts,
     top_activations,
     top_patches,
@@ -276,6 +277,29 @@ def test_crop_projections_rejects_a_shape_that_does_not_match_the_channels():
     top = _hand_top(rows=[0], cols=[0], images=[0])
     with pytest.raises(ValueError, match=r"expected projections of shape \(2, 1, H, W, C\)"):
         crop_projections(np.zeros((1, 1, 8, 8, 3)), top, [0, 0], ReceptiveField(3, 1, 0))
+
+
+def test_projection_crops_stretch_each_projection_alone_then_crop_it():
+    rf = ReceptiveField(size=5, stride=2, top_left=-2)
+    top = _hand_top(rows=[0, 2], cols=[3, 1], images=[0, 0])
+    raw = torch.randn(1, 2, 3, 10, 10, generator=torch.Generator().manual_seed(2))
+    raw[0, 1] *= 100.0  # a much stronger projection must not darken its neighbour
+    got = projection_crops(raw, top, [0], rf, percentile=100.0)
+    for rank in range(2):
+        alone = (0.5 + 0.5 * raw[0, rank] / raw[0, rank].abs().max()).permute(1, 2, 0)
+        expected = crop_projections(
+            alone.numpy()[None, None],
+            _hand_top(rows=[[0, 2][rank]], cols=[[3, 1][rank]], images=[0]),
+            [0],
+            rf,
+        )[0, 0]
+        np.testing.assert_allclose(got[0, rank], expected, atol=1e-6)
+
+
+def test_projection_crops_reject_images_instead_of_raw_projections():
+    top = _hand_top(rows=[0], cols=[0], images=[0])
+    with pytest.raises(ValueError, match="from project_top"):
+        projection_crops(torch.zeros(1, 3, 8, 8), top, [0], ReceptiveField(3, 1, 0))
 
 
 def test_projection_parts_counts_parts_holding_enough_energy():

@@ -57,6 +57,7 @@ __all__ = [
     "evaluate",
     "run_variants",
     "summarise",
+    "points_worse",
 ]
 
 # Each variant as a function of the budget's baseline; names follow Table 3's rows. The removed
@@ -546,3 +547,24 @@ def summarise(
             spread = float(values.std(ddof=1)) if len(values) > 1 else 0.0
             out[name][key] = (float(values.mean()), spread)
     return out
+
+
+def points_worse(
+    table: dict[str, dict[str, tuple[float, float]]],
+    variant: str,
+    against: str = "baseline",
+    key: str = "val_top1",
+) -> float:
+    """How many points ``variant``'s mean error is above ``against``'s (negative: better).
+
+    ``table`` is :func:`summarise`'s output; the means are over seeds.
+
+    Example:
+        >>> table = {"baseline": {"val_top1": (0.30, 0.01)}, "wide": {"val_top1": (0.25, 0.02)}}
+        >>> round(points_worse(table, "wide"), 6)
+        -5.0
+    """
+    for name in (variant, against):
+        if name not in table:
+            raise KeyError(f"no variant {name!r} in the table; it has {', '.join(table)}")
+    return 100 * (table[variant][key][0] - table[against][key][0])

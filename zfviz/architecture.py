@@ -59,6 +59,7 @@ __all__ = [
     "gabor",
     "filter_character",
     "character_change",
+    "filter_measures",
     "claim_training_widens_aliasing",
     "claim_little_mid_frequency",
     "claim_fewer_dead_filters",
@@ -444,6 +445,40 @@ def character_change(trained: dict[str, float], initial: dict[str, float]) -> st
 # ---- the claims of Sec. 4.1, Fig. 6 and Table 2 ------------------------------------------
 
 FIG6 = "Sec. 4.1, Fig. 6"
+
+
+def filter_measures(model: nn.Module, images: torch.Tensor) -> dict[str, float]:
+    """The measures Fig. 6 reads off a network's first layers, in one dictionary.
+
+    Args:
+        model: a zfviz ConvNet (its first layer is ``model.features.conv1``); used in eval
+            mode and given back unchanged.
+        images: preprocessed ``(N, 3, H, W)`` validation images (for the dead-filter count).
+
+    Returns:
+        ``"dead layer-1 filters"`` (:func:`dead_filters` at 1%), the mean shares of the
+        ``"low band"``, ``"mid band"`` and ``"high band"`` (:func:`band_energy`), the mean
+        ``"aliased energy"`` (:func:`aliased_energy`), and ``"shift aliasing, layer 2"`` and
+        ``"shift aliasing, layer 1"`` (:func:`shift_aliasing` at relu2 and relu1).
+
+    Example:
+        >>> from zfviz.models import zfnet
+        >>> _ = torch.manual_seed(0)
+        >>> net = zfnet(num_classes=3, input_size=64, width=0.125, fc_units=16)
+        >>> sorted(filter_measures(net, torch.randn(2, 3, 64, 64)))[:3]
+        ['aliased energy', 'dead layer-1 filters', 'high band']
+    """
+    conv1 = model.features.conv1
+    bands = band_energy(conv1).mean(0)
+    return {
+        "dead layer-1 filters": int(dead_filters(model, images).sum()),
+        "low band": float(bands[0]),
+        "mid band": float(bands[1]),
+        "high band": float(bands[2]),
+        "aliased energy": float(aliased_energy(conv1).mean()),
+        "shift aliasing, layer 2": shift_aliasing(model, "relu2"),
+        "shift aliasing, layer 1": shift_aliasing(model, "relu1"),
+    }
 
 
 def claim_training_widens_aliasing(

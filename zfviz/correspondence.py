@@ -50,9 +50,11 @@ from zfviz.receptive_field import check_input_size
 __all__ = [
     "REDUCTIONS",
     "Correspondence",
+    "at_input_size",
     "part_mask",
     "masked",
     "epsilon",
+    "zero_share",
     "hamming",
     "pairwise_hamming",
     "delta",
@@ -66,6 +68,20 @@ __all__ = [
 REDUCTIONS = ("mean", "sum")
 RANDOM = "random"
 RANDOM_ON_OBJECT = "random on the object"
+
+
+def at_input_size(pixels: int, size: int, reference: int = 96) -> int:
+    """A length of ``pixels`` chosen at ``reference``-pixel inputs (the quick profile's 96),
+    scaled to inputs of ``size`` pixels, so that a mask covers the same share of the image.
+
+    Example:
+        >>> at_input_size(15, 96), at_input_size(15, 224)
+        (15, 35)
+    """
+    for name, value in (("pixels", pixels), ("size", size), ("reference", reference)):
+        if isinstance(value, bool) or not isinstance(value, int | np.integer) or value < 1:
+            raise ValueError(f"{name} must be a positive integer, got {value!r}")
+    return round(pixels * size / reference)
 
 
 def part_mask(image_size: int, centre_xy: Sequence[float], side: int) -> np.ndarray:
@@ -147,6 +163,35 @@ def epsilon(
     """
     images, masked_images = _check_pair(images, masked_images)
     return _epsilons(model, images, masked_images, [layer])[layer]
+
+
+def zero_share(
+    model: ConvNet,
+    images: torch.Tensor,
+    layer: str | int,
+    centres: np.ndarray | Sequence[Sequence[float]],
+    side: int,
+    fill: float = 0.0,
+) -> float:
+    """The share of exact zeros in ``eps`` at ``layer``, averaged over square masks of
+    ``side`` pixels at each of ``centres`` ``(P, 2)`` (x, y): the dimensions a mask leaves
+    unchanged, which count as agreement in :func:`hamming` by default.
+
+    Example:
+        >>> from zfviz.models import zfnet
+        >>> net = zfnet(num_classes=5, input_size=64, width=0.125, fc_units=32)
+        >>> 0.0 <= zero_share(net, torch.randn(2, 3, 64, 64), 5, [(20, 20), (40, 30)], 9) <= 1.0
+        True
+    """
+    centres = np.asarray(centres, dtype=np.float64)
+    if centres.ndim != 2 or centres.shape[1] != 2 or len(centres) == 0:
+        raise ValueError(f"centres: expected (P, 2) positions (x, y), got shape {centres.shape}")
+    size = images.shape[-1]
+    shares = [
+        np.mean(epsilon(model, images, masked(images, part_mask(size, c, side), fill), layer) == 0)
+        for c in centres
+    ]
+    return float(np.mean(shares))
 
 
 def _epsilons(

@@ -27,7 +27,7 @@ and in the scale of their values, and only the relative distance puts two layers
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -58,6 +58,7 @@ __all__ = [
     "true_label_probability",
     "measure",
     "magnitude",
+    "sweep_means",
     "early_share",
 ]
 
@@ -403,6 +404,44 @@ def measure(
     curves.probability = true_label_probability(model, transformed, label)
     curves.original_probability = float(true_label_probability(model, original, label)[0])
     return curves
+
+
+def sweep_means(
+    curves: Mapping[tuple[str, str], Curves],
+    kind: str,
+    names: Sequence[str],
+    symmetric: str | None = None,
+    layers: Sequence[int | str] = (1, 7),
+) -> dict[str, float]:
+    """One row of a summary table: the means over the sweeps of ``kind`` of ``names``.
+
+    ``curves`` maps ``(kind, name)`` to :func:`measure`'s result. The row holds the mean
+    relative distance at each of ``layers``, the mean true-label probability of the objects
+    other than ``symmetric``, and (when ``symmetric`` is given) that object's own.
+
+    Example:
+        >>> c = Curves(None, 0, relative={7: np.array([0.0, 0.5])},
+        ...            probability=np.array([0.9, 0.7]))
+        >>> sweep_means({("scale", "car"): c}, "scale", ["car"], layers=(7,))
+        {'mean rel. layer 7': 0.25, 'mean p (non-symmetric)': 0.8}
+    """
+    if kind not in KINDS:
+        raise ValueError(f"kind must be one of {', '.join(KINDS)}, got {kind!r}")
+    others = [n for n in names if n != symmetric]
+    if not others:
+        raise ValueError(f"names: expected at least one object other than {symmetric!r}")
+    row = {
+        f"mean rel. layer {layer}": float(
+            np.mean([np.nanmean(curves[kind, n].relative[layer]) for n in names])
+        )
+        for layer in layers
+    }
+    row["mean p (non-symmetric)"] = float(
+        np.mean([curves[kind, n].probability.mean() for n in others])
+    )
+    if symmetric is not None:
+        row[f"mean p ({symmetric})"] = float(curves[kind, symmetric].probability.mean())
+    return row
 
 
 def magnitude(kind: str, values: Sequence[float] | np.ndarray) -> np.ndarray:

@@ -9,7 +9,8 @@ them into projections, patches and simple coverage measures:
   ``k`` strongest activations. Each image counts once per map, at its strongest position, so
   the ``k`` entries of a map are ``k`` different images (as in the paper).
 * :func:`project_top` projects them with :func:`zfviz.deconvnet.project`, many at a time.
-* :func:`top_patches` crops the image patch each of them sees (its receptive field).
+* :func:`top_patches` crops the image patch each of them sees (its receptive field), and
+  :func:`projection_crops` turns the projections into images cropped to the same windows.
 * :func:`patch_coverage` measures how much of an object, and how many of its parts, those
   patches cover.
 
@@ -28,7 +29,7 @@ from torch import nn
 from tqdm.auto import tqdm
 
 from zfviz.checks import check_int
-from zfviz.deconvnet import Selection, activations, project, resolve_layer
+from zfviz.deconvnet import Selection, activations, deconv_to_image, project, resolve_layer
 from zfviz.hooks import borrowed
 from zfviz.receptive_field import ReceptiveField
 
@@ -38,6 +39,7 @@ __all__ = [
     "project_top",
     "top_patches",
     "crop_projections",
+    "projection_crops",
     "patch_coverage",
     "projection_parts",
     "GREY",
@@ -485,6 +487,47 @@ def crop_projections(
             if int(top.images[c, rank]) >= 0:
                 _crop_into(out[slot, rank], projections[slot, rank], rf, top, c, rank)
     return out
+
+
+def projection_crops(
+    projections: torch.Tensor,
+    top: TopActivations,
+    channels: Sequence[int],
+    rf: ReceptiveField,
+    percentile: float = 99.5,
+) -> np.ndarray:
+    """Raw projections as the pictures Fig. 2 shows: each stretched on its own around zero
+    (:func:`zfviz.deconvnet.deconv_to_image`) and cropped to its unit's window
+    (:func:`crop_projections`), ready to stand beside :func:`top_patches`.
+
+    Args:
+        projections: ``(len(channels), k, C, H, W)`` from :func:`project_top`.
+        top, channels, rf: as for :func:`top_patches`.
+        percentile: passed to :func:`zfviz.deconvnet.deconv_to_image` (99.5: a few extreme
+            pixels do not make the rest of a projection faint).
+
+    Returns:
+        ``(len(channels), k, P, P, C)`` floats in [0, 1], ``P = min(rf.size, H, W)``.
+
+    Example:
+        >>> from zfviz.receptive_field import receptive_fields
+        >>> _ = torch.manual_seed(0)
+        >>> net = nn.Sequential(nn.Conv2d(3, 4, 3), nn.ReLU(), nn.MaxPool2d(2))
+        >>> images = torch.randn(6, 3, 10, 10)
+        >>> top = top_activations(net, images, "2", k=2, progress=False)
+        >>> raw = project_top(net, images, top, channels=[1])
+        >>> projection_crops(raw, top, [1], receptive_fields(net)["2"]).shape
+        (1, 2, 4, 4, 3)
+    """
+    if not isinstance(projections, torch.Tensor) or projections.dim() != 5:
+        shape = tuple(projections.shape) if hasattr(projections, "shape") else type(projections)
+        raise ValueError(
+            f"expected projections of shape (len(channels), k, C, H, W) from project_top, "
+            f"got {shape}"
+        )
+    maps, k = projections.shape[:2]
+    images = deconv_to_image(projections.flatten(0, 1), percentile=percentile)
+    return crop_projections(images.reshape(maps, k, *images.shape[1:]), top, channels, rf)
 
 
 def patch_coverage(

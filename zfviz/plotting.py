@@ -20,7 +20,9 @@ import numpy as np
 import torch
 from matplotlib.figure import Figure
 
+from zfviz.mining import TopActivations, project_top, projection_crops, top_patches
 from zfviz.occlusion import OcclusionMaps
+from zfviz.receptive_field import ReceptiveField
 
 STYLE: dict[str, object] = {
     "figure.facecolor": "white",
@@ -321,6 +323,44 @@ def top_panel(projections: np.ndarray, patches: np.ndarray, ncols: int = 3) -> n
     right = mosaic(np.asarray(patches, np.float32) / 255.0, ncols)
     spacer = np.ones((left.shape[0], max(2, left.shape[1] // 20), 3), np.float32)
     return np.concatenate([left, spacer, right], axis=1)
+
+
+def fig2_panels(
+    model: torch.nn.Module,
+    inputs: torch.Tensor,
+    pixels: np.ndarray,
+    top: TopActivations,
+    channels: Sequence[int],
+    rf: ReceptiveField,
+) -> np.ndarray:
+    """Fig. 2's panels for some maps of one layer: each map's top-k projections beside the
+    image patches that produced them (:func:`top_panel`).
+
+    Args:
+        model: the network ``top`` was mined on.
+        inputs: ``(N, 3, H, W)`` the network inputs ``top`` was mined from.
+        pixels: ``(N, H, W, 3)`` uint8, the same images as shown to a reader.
+        top: from :func:`zfviz.mining.top_activations`.
+        channels: the maps to draw.
+        rf: the receptive field of ``top``'s layer.
+
+    Returns:
+        ``(len(channels), H', W', 3)`` floats in [0, 1], one panel per map.
+
+    Example:
+        >>> from zfviz.mining import top_activations
+        >>> from zfviz.receptive_field import receptive_fields
+        >>> _ = torch.manual_seed(0)
+        >>> net = torch.nn.Sequential(torch.nn.Conv2d(3, 4, 3), torch.nn.ReLU())
+        >>> x = torch.rand(9, 3, 8, 8)
+        >>> top = top_activations(net, x, "1", k=9, progress=False)
+        >>> rgb = (x.permute(0, 2, 3, 1) * 255).byte().numpy()
+        >>> fig2_panels(net, x, rgb, top, [0, 2], receptive_fields(net)["1"]).shape
+        (2, 11, 24, 3)
+    """
+    crops = projection_crops(project_top(model, inputs, top, channels), top, channels, rf)
+    patches = top_patches(pixels, top, channels, rf)
+    return np.stack([top_panel(c, p) for c, p in zip(crops, patches, strict=True)])
 
 
 def occlusion_figure(

@@ -7,6 +7,7 @@ of one of its units in input pixels.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -146,6 +147,29 @@ def markdown_table(rows: list[dict[str, object]], digits: int = 3, align: str = 
     lines = ["| " + " | ".join(keys) + " |", "|" + rule * len(keys)]
     lines += ["| " + " | ".join(cell(row[k]) for k in keys) + " |" for row in rows]
     return "\n".join(lines)
+
+
+def plus_minus(mean: float, spread: float, digits: int = 3, scale: float = 1.0) -> str:
+    """``mean ± spread`` for a table cell, both multiplied by ``scale`` (100: points).
+
+    Example:
+        >>> plus_minus(0.2345, 0.0123, digits=1, scale=100)
+        '23.4 ± 1.2'
+    """
+    return f"{scale * mean:.{digits}f} ± {scale * spread:.{digits}f}"
+
+
+def mean_sd(values: Sequence[float] | np.ndarray, digits: int = 3, scale: float = 1.0) -> str:
+    """The mean of ``values`` ± their sample standard deviation (over seeds, say).
+
+    Example:
+        >>> mean_sd([0.1, 0.2, 0.3])
+        '0.200 ± 0.100'
+    """
+    values = np.asarray(values, dtype=np.float64)
+    if values.ndim != 1 or len(values) < 2:
+        raise ValueError(f"values: expected at least two numbers, got {values.tolist()!r}")
+    return plus_minus(float(values.mean()), float(values.std(ddof=1)), digits, scale)
 
 
 # Fig. 3's map sides, after each layer the figure draws (224-px input).
