@@ -69,6 +69,11 @@ class Verdict:
     holds: bool = False
     margin: float = 0.0
 
+    @property
+    def status(self) -> str:
+        """The verdict in words, as the tables show it: ``"holds"`` or ``"does not hold"``."""
+        return "holds" if self.holds else "does not hold"
+
     def _repr_markdown_(self) -> str:
         return verdict_table([self])
 
@@ -135,6 +140,7 @@ class SeedVerdicts:
 
     @property
     def status(self) -> str:
+        """The verdict in words: ``"reproduces (k of K seeds)"`` or ``"does not reproduce ..."``."""
         if self.reproduces:
             return f"reproduces ({self.k} of {self.total} seeds)"
         return f"does not reproduce ({self.k} of {self.total} seeds)"
@@ -167,15 +173,9 @@ def expect(verdict: Verdict | SeedVerdicts, reproduces: bool = True) -> Verdict 
         said = "reproduces" if reproduces else "does not reproduce"
         raise ClaimError(
             f"the chapter says {verdict.claim!r} {said}, but the verdict is "
-            f"{_status(verdict)} (margin {verdict.margin:+.3g}): {_numbers(verdict)}"
+            f"{verdict.status} (margin {verdict.margin:+.3g}): {_numbers(verdict)}"
         )
     return verdict
-
-
-def _status(v: Verdict | SeedVerdicts) -> str:
-    if isinstance(v, SeedVerdicts):
-        return v.status
-    return "holds" if v.holds else "does not hold"
 
 
 def _fmt(x: float) -> str:
@@ -204,6 +204,6 @@ def verdict_table(verdicts: Sequence[Verdict | SeedVerdicts]) -> str:
     """
     rows = ["| claim | paper | verdict | margin | numbers |", "|---|---|---|---|---|"]
     for v in verdicts:
-        cells = (v.claim, v.paper, _status(v), f"{v.margin:+.3g}", _numbers(v))
+        cells = (v.claim, v.paper, v.status, f"{v.margin:+.3g}", _numbers(v))
         rows.append("| " + " | ".join(c.replace("|", "/") for c in cells) + " |")
     return "\n".join(rows)

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 
-from zfviz.claims import SeedVerdicts, Verdict, _status
+from zfviz.claims import SeedVerdicts, Verdict
 from zfviz.results import Recorded
 
 __all__ = ["verdict_values", "recorded_verdicts", "ledger"]
@@ -40,7 +40,7 @@ def verdict_values(verdicts: Sequence[Verdict | SeedVerdicts]) -> dict[str, obje
             raise TypeError(f"verdicts must be Verdicts or SeedVerdicts, got {type(v).__name__}")
         values.update(
             {f"claim{i}": v.claim, f"claim{i}_paper": v.paper,
-             f"claim{i}_verdict": _status(v), f"claim{i}_margin": float(v.margin)}
+             f"claim{i}_verdict": v.status, f"claim{i}_margin": float(v.margin)}
         )  # fmt: skip
     return values
 
