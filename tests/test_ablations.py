@@ -176,3 +176,15 @@ def test_book_configs_name_every_variant_seed_and_both_first_layers():
     base = budget(get_profile("quick"), seed=2)
     assert configs["baseline, seed 2"] == base
     assert configs["alexnet first layer, seed 2"] == base.replace(arch="alexnet")
+
+
+def test_a_rehearsal_trains_the_full_budget_on_a_few_images_for_one_epoch(monkeypatch):
+    from zfviz.profiles import REHEARSAL_ENV_VAR, REHEARSAL_SIZES, get_profile
+
+    real = budget(get_profile("full"))
+    monkeypatch.setenv(REHEARSAL_ENV_VAR, "1")
+    rehearsed = budget(get_profile("full"))
+    assert (rehearsed.image_size, rehearsed.width, rehearsed.classes) == (
+        real.image_size, real.width, real.classes)  # fmt: skip
+    assert rehearsed.train_per_class == REHEARSAL_SIZES["train_per_class"] < real.train_per_class
+    assert rehearsed.epochs == 1 and rehearsed.lr_drops == ()

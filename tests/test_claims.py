@@ -70,3 +70,8 @@ def test_the_table_shows_each_seed_s_numbers_and_escapes_pipes():
     assert "does not reproduce (1 of 2 seeds)" in lines[2] and "seed 1: a 0.1" in lines[2]
     row = verdict_table([at_least("x|y", "p", "a", 1, "b", 0)]).splitlines()[2]
     assert row.count("|") == 6 and "x/y" in row
+
+
+def test_expect_asserts_nothing_in_a_rehearsal_on_fake_data(monkeypatch):
+    monkeypatch.setenv("ZFVIZ_REHEARSAL", "1")
+    assert expect(_v(0.0), reproduces=True).holds is False

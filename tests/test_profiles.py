@@ -42,3 +42,22 @@ def test_describe_names_profile_and_device():
 def test_cache_dir_follows_the_environment(monkeypatch, tmp_path):
     monkeypatch.setenv(profiles.CACHE_ENV_VAR, str(tmp_path))
     assert profiles.cache_dir() == str(tmp_path)
+
+
+def test_a_rehearsal_reduces_the_full_profile_and_says_so(monkeypatch):
+    monkeypatch.setenv(profiles.REHEARSAL_ENV_VAR, "1")
+    full = profiles.get_profile("full")
+    assert full.rehearsal and full.val_per_class == profiles.REHEARSAL_SIZES["val_per_class"]
+    assert (full.image_size, full.pretrained) == (224, "zfnet")  # the real code path
+    assert "REHEARSAL" in full.describe()
+
+
+def test_a_rehearsal_leaves_the_quick_profile_alone(monkeypatch):
+    monkeypatch.setenv(profiles.REHEARSAL_ENV_VAR, "1")
+    assert profiles.get_profile("quick") == profiles.PROFILES["quick"]
+
+
+def test_zero_or_empty_is_no_rehearsal(monkeypatch):
+    for value in ("", "0"):
+        monkeypatch.setenv(profiles.REHEARSAL_ENV_VAR, value)
+        assert not profiles.get_profile("full").rehearsal

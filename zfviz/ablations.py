@@ -31,7 +31,7 @@ from zfviz import train as training
 from zfviz.hooks import borrowed
 from zfviz.models import ConvNet, count_parameters
 from zfviz.preprocess import Preprocess, crop_source_size
-from zfviz.profiles import Profile
+from zfviz.profiles import REHEARSAL_SIZES, Profile
 from zfviz.train import TrainConfig
 
 IMAGENETTE = "imagenette"  # ``TrainConfig.classes`` of the full profile's budget
@@ -128,7 +128,7 @@ def budget(profile: Profile, seed: int = 0) -> TrainConfig:
             seed=seed,
             data_seed=profile.seed,
         )
-    return TrainConfig(
+    config = TrainConfig(
         image_size=112,
         width=0.5,
         fc_units=1024,
@@ -140,6 +140,9 @@ def budget(profile: Profile, seed: int = 0) -> TrainConfig:
         seed=seed,
         data_seed=profile.seed,
     )
+    if profile.rehearsal:  # fake data: the same code path, on a few images for one epoch
+        config = config.replace(**REHEARSAL_SIZES, lr_drops=())
+    return config
 
 
 SEEDS = (0, 1)  # initialisations per Table 3 variant

@@ -19,6 +19,13 @@ import torch
 
 ENV_VAR = "ZFVIZ_PROFILE"
 CACHE_ENV_VAR = "ZFVIZ_CACHE_DIR"
+# Set (to anything but "" or "0") to rehearse the full profile: its code paths on fake data in
+# the real on-disk layouts and random weights in the real file formats, at reduced sizes
+# (tests/test_full_rehearsal.py). Verdicts are then shown, never asserted (zfviz.claims.expect).
+REHEARSAL_ENV_VAR = "ZFVIZ_REHEARSAL"
+# What a rehearsal reduces: validation images per class, and the training budget of the
+# networks a full-profile chapter trains (zfviz.ablations.budget).
+REHEARSAL_SIZES = {"val_per_class": 2, "train_per_class": 4, "epochs": 1}
 
 
 @dataclass(frozen=True)
@@ -37,6 +44,8 @@ class Profile:
         pretrained: ``None`` to train here, else the name of the ImageNet weights to load.
         device: where tensors live (``"cuda"`` when a GPU is present, else ``"cpu"``).
         seed: the seed every random choice in the book derives from.
+        rehearsal: a rehearsal of the full profile on fake data (``$ZFVIZ_REHEARSAL``): the
+            numbers mean nothing and no verdict is asserted.
 
     Example:
         >>> p = get_profile("quick")
@@ -56,14 +65,21 @@ class Profile:
     pretrained: str | None
     device: str = field(default_factory=lambda: default_device())
     seed: int = 0
+    rehearsal: bool = False
 
     def describe(self) -> str:
         """One line for a chapter's first cell: which profile, on which device."""
         source = f"pretrained {self.pretrained}" if self.pretrained else "trained here"
-        return (
+        line = (
             f"profile={self.name} device={self.device} image={self.image_size}px "
             f"width={self.width} fc={self.fc_units} classes={self.num_classes} ({source})"
         )
+        if self.rehearsal:
+            line += (
+                "\nREHEARSAL: fake data and random weights, at reduced sizes; every number "
+                "below is meaningless and no claim verdict is asserted"
+            )
+        return line
 
 
 def default_device() -> str:
@@ -118,7 +134,14 @@ def get_profile(name: str | None = None, **overrides: object) -> Profile:
         choices = ", ".join(repr(k) for k in PROFILES)
         raise ValueError(f"unknown profile {name!r}: choose one of {choices} (set {ENV_VAR})")
     profile = PROFILES[name]
+    if name == "full" and rehearsing():
+        profile = replace(profile, val_per_class=REHEARSAL_SIZES["val_per_class"], rehearsal=True)
     return replace(profile, **overrides) if overrides else profile
+
+
+def rehearsing() -> bool:
+    """Whether ``$ZFVIZ_REHEARSAL`` asks for a rehearsal of the full profile on fake data."""
+    return os.environ.get(REHEARSAL_ENV_VAR, "").strip() not in ("", "0")
 
 
 def current_profile() -> Profile:
