@@ -77,8 +77,9 @@ CALTECH101_FAKE_CLASSES = ("BACKGROUND_Google", "Faces", "Faces_easy", "accordio
 CALTECH256_FAKE_CLASSES = ("001.ak47", "002.american-flag", "010.beer-mug", "257.clutter")
 
 
-def fake_caltech(root, name="caltech101", classes=None):
-    """Tiny JPEGs in torchvision's Caltech layout; class k holds 2 + k % 3 images, some grey."""
+def fake_caltech(root, name="caltech101", classes=None, per_class=None):
+    """Tiny JPEGs in torchvision's Caltech layout; class k holds ``per_class`` images (default
+    2 + k % 3), some grey."""
     rng = np.random.default_rng(0)
     if name == "caltech101":
         classes = CALTECH101_FAKE_CLASSES if classes is None else classes
@@ -88,7 +89,7 @@ def fake_caltech(root, name="caltech101", classes=None):
         folder = root / "caltech256" / "256_ObjectCategories"
     for k, cls in enumerate(classes):
         (folder / cls).mkdir(parents=True)
-        for i in range(1, 2 + k % 3 + 1):
+        for i in range(1, (2 + k % 3 if per_class is None else per_class) + 1):
             h, w = 24 + 8 * i, 40 - 6 * i
             pixels = rng.integers(0, 256, (h, w, 3), dtype=np.uint8)
             image = Image.fromarray(pixels).convert("L" if (k + i) % 3 == 0 else "RGB")

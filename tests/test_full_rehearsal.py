@@ -1,0 +1,60 @@
+"""A rehearsal of the full profile: every chapter executed with ``ZFVIZ_PROFILE=full`` on fake
+data in the real on-disk layouts (Imagenette, Caltech-101) and random weights in pytorchcv's
+file format, at reduced sizes (``ZFVIZ_REHEARSAL``, see zfviz.profiles).
+
+It checks the code paths a Colab reader with a GPU meets, end to end, on a CPU and offline; the
+numbers mean nothing and no verdict is asserted (the chapters say so in their first cell). The
+quick profile's chapters are run, and their verdicts asserted, by nbval (pyproject.toml).
+"""
+
+import os
+from pathlib import Path
+
+import pytest
+import torch
+from conftest import fake_caltech, fake_imagenette
+
+ROOT = Path(__file__).resolve().parent.parent
+CHAPTERS = sorted(p.stem for p in (ROOT / "book").glob("*.ipynb"))
+# a few novel classes with enough images for the transfer chapters' smallest splits
+CALTECH_CLASSES = ["BACKGROUND_Google"] + [f"class{k}" for k in range(6)]
+
+
+@pytest.fixture(scope="module")
+def rehearsal(tmp_path_factory):
+    """Fake data and random weights where the full profile looks for them; the environment a
+    kernel started now inherits."""
+    pytorchcv = pytest.importorskip("pytorchcv.models.zfnet")
+    root = tmp_path_factory.mktemp("rehearsal")
+    cache = root / "cache"  # ZFVIZ_CACHE_DIR: the data sets' default folders live in it
+    fake_imagenette(cache / "imagenette", "val", per_class=2)
+    fake_imagenette(cache / "imagenette", "train", per_class=4)
+    fake_caltech(cache / "caltech", "caltech101", classes=CALTECH_CLASSES, per_class=12)
+    torch.manual_seed(0)
+    weights = root / "zfnet.pth"  # the state dict pytorchcv's download would give
+    torch.save(pytorchcv.zfnet().state_dict(), weights)
+    env = {
+        "ZFVIZ_PROFILE": "full",
+        "ZFVIZ_REHEARSAL": "1",
+        "ZFVIZ_CACHE_DIR": str(cache),
+        "ZFVIZ_WEIGHTS": str(weights),
+    }
+    with pytest.MonkeyPatch.context() as patch:
+        for key, value in env.items():
+            patch.setenv(key, value)
+        yield root
+
+
+@pytest.mark.parametrize("chapter", CHAPTERS)
+def test_every_chapter_runs_in_the_full_profile_on_fake_data(chapter, rehearsal):
+    import nbformat
+    from nbclient import NotebookClient
+
+    nb = nbformat.read(ROOT / "book" / f"{chapter}.ipynb", as_version=4)
+    client = NotebookClient(nb, timeout=600, kernel_name="python3",
+                            resources={"metadata": {"path": str(ROOT / "book")}})  # fmt: skip
+    client.execute()  # raises CellExecutionError, with the cell and its traceback
+    first = next(c for c in nb.cells if c.cell_type == "code")
+    said = "".join(o.get("text", "") for o in first.outputs)
+    assert "profile=full" in said and "REHEARSAL" in said, said
+    assert os.environ["ZFVIZ_PROFILE"] == "full"  # the kernel inherited the rehearsal
