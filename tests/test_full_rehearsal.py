@@ -15,6 +15,11 @@ import torch
 from conftest import fake_caltech, fake_imagenette
 
 ROOT = Path(__file__).resolve().parent.parent
+# Opt-in until its CI time is measured on a clean clone: ZFVIZ_REHEARSAL_TEST=1 pytest ...
+pytestmark = pytest.mark.skipif(
+    os.environ.get("ZFVIZ_REHEARSAL_TEST") != "1",
+    reason="the full-profile rehearsal runs when ZFVIZ_REHEARSAL_TEST=1",
+)
 CHAPTERS = sorted(p.stem for p in (ROOT / "book").glob("*.ipynb"))
 # a few novel classes with enough images for the transfer chapters' smallest splits
 CALTECH_CLASSES = ["BACKGROUND_Google"] + [f"class{k}" for k in range(6)]

@@ -19,7 +19,10 @@ from torch import nn
 
 from zfviz.profiles import Profile, current_profile
 
-__all__ = ["Subject", "load_subject"]
+__all__ = ["Subject", "load_subject", "pretrained_network", "WEIGHTS_ENV_VAR"]
+
+# A local weights file of the full profile's network, used instead of the download.
+WEIGHTS_ENV_VAR = "ZFVIZ_WEIGHTS"
 
 
 @dataclass
@@ -96,11 +99,8 @@ def load_subject(
         return _world_subject(profile, n, with_masks, progress, seed)
     from zfviz.datasets import imagenette
     from zfviz.preprocess import ImageNetPreprocess
-    from zfviz.weights import load_pretrained
 
-    weights_path = weights_path or os.environ.get("ZFVIZ_WEIGHTS") or None
-    model = load_pretrained(profile.pretrained, weights_path=weights_path)
-    model = model.to(profile.device).eval()
+    model = pretrained_network(profile, weights_path)
     data = imagenette("val", n, root=data_root, size=profile.image_size, progress=progress)
     return Subject(
         model=model,
@@ -137,3 +137,31 @@ def _world_subject(
         masks=np.ascontiguousarray(val.masks[crop]) if val.masks is not None else None,
         backgrounds=val.backgrounds,
     )
+
+
+def pretrained_network(
+    profile: Profile | None = None, weights_path: str | os.PathLike | None = None
+) -> nn.Module:
+    """The full profile's ImageNet network, in eval mode, on the profile's device.
+
+    ``weights_path`` (default ``$ZFVIZ_WEIGHTS`` when set) is a local weights file used
+    instead of the download (see :func:`zfviz.weights.load_pretrained`). Every chapter that
+    needs the network asks for it here, so that the setting reaches all of them.
+
+    Example:
+        >>> from zfviz.profiles import get_profile
+        >>> pretrained_network(get_profile("quick"))
+        Traceback (most recent call last):
+        ...
+        ValueError: the quick profile has no pretrained network (it trains its own)
+    """
+    from zfviz.weights import load_pretrained
+
+    profile = profile or current_profile()
+    if profile.pretrained is None:
+        raise ValueError(
+            f"the {profile.name} profile has no pretrained network (it trains its own)"
+        )
+    weights_path = weights_path or os.environ.get(WEIGHTS_ENV_VAR) or None
+    model = load_pretrained(profile.pretrained, weights_path=weights_path)
+    return model.to(profile.device).eval()
