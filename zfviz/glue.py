@@ -11,6 +11,9 @@ prose that cites it is not rendered there either.
 
 from __future__ import annotations
 
+import numpy as np
+import torch
+
 __all__ = ["glue"]
 
 
@@ -29,8 +32,22 @@ def glue(name: str, value: object) -> None:
         return
     if get_ipython() is None:
         return
+    value = _plain(value)
     if isinstance(value, str):
         from IPython.display import Markdown
 
         value = Markdown(value)
     myst_glue(name, value, display=False)
+
+
+def _plain(value: object) -> object:
+    """A NumPy or torch scalar as the Python number it holds, anything else as it is.
+
+    myst-nb formats ``{glue:text}`name:.2f``` by parsing the value's repr, and NumPy 2 writes
+    ``np.float64(0.47)``, which it cannot parse (the build then warns, and fails under -W).
+    """
+    if isinstance(value, np.generic):
+        return value.item()
+    if isinstance(value, torch.Tensor) and value.dim() == 0:
+        return value.item()
+    return value
