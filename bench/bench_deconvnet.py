@@ -6,8 +6,9 @@ deconvnet skips on the way down while autograd and Captum differentiate through 
 the quick profile's network shape (random weights), 64 images of 96 pixels, one relu5 unit
 per image:
 
-* ``zfviz.deconvnet.project``: the explicit walk (switches, unpool, rectify, transposed filters);
-* ``zfviz.deconvnet.backprop_projection``: autograd with a custom ReLU backward;
+* ``zfviz.methods.deconvnet.project``: the explicit walk (switches, unpool, rectify, transposed
+  filters);
+* ``zfviz.methods.deconvnet.backprop_projection``: autograd with a custom ReLU backward;
 * ``captum.attr.NeuronDeconvolution``.
 
 There is no target: the script prints ratios against ``project`` measured in one run. Every
@@ -20,28 +21,16 @@ from __future__ import annotations
 
 import copy
 import sys
-import time
-from collections.abc import Callable
 
 import torch
 from captum.attr import NeuronDeconvolution
+from timing import best_of
 from torch import nn
 
-from zfviz.deconvnet import Selection, backprop_projection, project
-from zfviz.models import zfnet
+from zfviz.methods.deconvnet import Selection, backprop_projection, project
+from zfviz.nets.models import zfnet
 
 IMAGES, SIZE, LAYER = 64, 96, "relu5"
-
-
-def best_of_3(fn: Callable[[], object]) -> float:
-    """Seconds of the fastest of three runs, after one warm-up run."""
-    fn()
-    best = float("inf")
-    for _ in range(3):
-        start = time.perf_counter()
-        fn()
-        best = min(best, time.perf_counter() - start)
-    return best
 
 
 def without_contrast_norm(model: nn.Module) -> nn.Module:
@@ -72,10 +61,10 @@ def main() -> int:
     assert error < 1e-4, f"zfviz and Captum disagree: relative difference {error:.1e}"
 
     result = {}
-    walk_s = best_of_3(lambda: result.update(p=project(model, x, LAYER, selections)))
-    autograd_s = best_of_3(lambda: backprop_projection(model, x, LAYER, selections))
+    walk_s = best_of(lambda: result.update(p=project(model, x, LAYER, selections)))
+    autograd_s = best_of(lambda: backprop_projection(model, x, LAYER, selections))
     captum = NeuronDeconvolution(model, model.features.relu5)
-    captum_s = best_of_3(lambda: captum.attribute(x, neuron_selector=(c, r, q)))
+    captum_s = best_of(lambda: captum.attribute(x, neuron_selector=(c, r, q)))
 
     print(f"{IMAGES} images of {SIZE} px, one {LAYER} unit each (map {c} at {r},{q}); zfviz and "
           f"Captum agree to {error:.1e} (relative) without contrast normalisation\n")  # fmt: skip

@@ -21,35 +21,21 @@ from __future__ import annotations
 
 import os
 import sys
-import time
 from collections.abc import Callable
 
 import torch
+from timing import interleaved_best
 
-from zfviz.deconvnet import Selection, project
-from zfviz.mining import project_top, top_activations
-from zfviz.models import zfnet
-from zfviz.preprocess import Preprocess, crop_source_size
-from zfviz.world import make_split
+from zfviz.data.preprocess import Preprocess, crop_source_size
+from zfviz.data.world import make_split
+from zfviz.methods.deconvnet import Selection, project
+from zfviz.methods.mining import project_top, top_activations
+from zfviz.nets.models import zfnet
 
 MINING_MAX_RATIO, PROJECTION_MIN_SPEEDUP = 1.3, 5.0
 IMAGES_PER_CLASS, BATCH, IMAGE_SIZE = 300, 128, 96
 MINED_LAYERS = ("relu2", "relu5", "pool5")
 PROJECTED_LAYER, K, PROJECT_BATCH, BASELINE_EVERY = "relu5", 9, 64, 4
-
-
-def interleaved_best(fns: dict[str, Callable[[], object]], rounds: int = 3) -> dict[str, float]:
-    """Seconds of the fastest run of each function, after one warm-up each; every round runs
-    all of them once, in turn."""
-    for fn in fns.values():
-        fn()
-    best = dict.fromkeys(fns, float("inf"))
-    for _ in range(rounds):
-        for name, fn in fns.items():
-            start = time.perf_counter()
-            fn()
-            best[name] = min(best[name], time.perf_counter() - start)
-    return best
 
 
 def main() -> int:

@@ -4,7 +4,7 @@ Targets, measured in one run on the quick profile's network shape (randomly init
 cost does not depend on the weights), one 96-pixel image, a 16-pixel occluder with stride 4
 (21 x 21 = 441 positions, a grid Captum produces too):
 
-1. ``zfviz.occlusion.occlusion`` (default batch size, without the projection) costs at most
+1. ``zfviz.methods.occlusion.occlusion`` (default batch size, without the projection) costs at most
    1.2x the same number of plain forward passes at their best batch size.
 2. It is at least 3x faster than ``captum.attr.Occlusion`` at its default settings
    (``perturbations_per_eval=1``), and no slower than Captum at its best
@@ -20,7 +20,6 @@ Every time is the best of 3 after one warm-up, with 2 torch threads.
 from __future__ import annotations
 
 import sys
-import time
 from collections.abc import Callable
 
 import matplotlib
@@ -32,27 +31,17 @@ import numpy as np  # noqa: E402
 import torch  # noqa: E402
 import torch.nn.functional as F  # noqa: E402
 from captum.attr import Occlusion  # noqa: E402
+from timing import best_of
 
-from zfviz.models import zfnet  # noqa: E402
-from zfviz.occlusion import occlude, occluder_positions, occlusion, pixel_drop  # noqa: E402
-from zfviz.plotting import occlusion_figure  # noqa: E402
+from zfviz.book.plotting import occlusion_figure  # noqa: E402
+from zfviz.methods.occlusion import occlude, occluder_positions, occlusion, pixel_drop  # noqa: E402
+from zfviz.nets.models import zfnet  # noqa: E402
 
 FORWARD_MAX_RATIO, CAPTUM_MIN_SPEEDUP, SLIDER_MAX_SECONDS = 1.2, 3.0, 0.5
 SIZE, STRIDE, IMAGE = 16, 4, 96
 SLIDER_SIZE, SLIDER_STRIDE = 24, 8
 FORWARD_BATCHES = (16, 32, 64, 128, 256, 441)
 CAPTUM_PPE = (16, 64, 128, 441)
-
-
-def best_of_3(fn: Callable[[], object]) -> float:
-    """Seconds of the fastest of three runs, after one warm-up run."""
-    fn()
-    best = float("inf")
-    for _ in range(3):
-        start = time.perf_counter()
-        fn()
-        best = min(best, time.perf_counter() - start)
-    return best
 
 
 def main() -> int:
@@ -75,7 +64,7 @@ def main() -> int:
                 for chunk in batch.split(size):
                     model(chunk)
 
-        forward[size] = best_of_3(run)
+        forward[size] = best_of(run)
     best_size = min(forward, key=forward.get)
     forward_s = forward[best_size]
 
@@ -84,7 +73,7 @@ def main() -> int:
     def ours() -> None:
         result["maps"] = occlusion(model, image, label, SIZE, STRIDE, with_projection=False)
 
-    ours_s = best_of_3(ours)
+    ours_s = best_of(ours)
 
     def probability(x: torch.Tensor) -> torch.Tensor:
         return F.softmax(model(x), dim=1)
@@ -100,8 +89,8 @@ def main() -> int:
 
         return run
 
-    captum_default_s = best_of_3(captum(1))
-    captum_s = {ppe: best_of_3(captum(ppe)) for ppe in CAPTUM_PPE}
+    captum_default_s = best_of(captum(1))
+    captum_s = {ppe: best_of(captum(ppe)) for ppe in CAPTUM_PPE}
     captum_best = min(captum_s, key=captum_s.get)
     # the comparison means something only if both compute the same attribution
     torch.testing.assert_close(
@@ -117,7 +106,7 @@ def main() -> int:
         fig.canvas.draw()
         plt.close(fig)
 
-    slider_s = best_of_3(slider_move)
+    slider_s = best_of(slider_move)
 
     ok = ours_s / forward_s <= FORWARD_MAX_RATIO
     ok &= captum_default_s / ours_s >= CAPTUM_MIN_SPEEDUP

@@ -1,5 +1,5 @@
 """Benchmark: training steps of the book's ZFNet in float32 and in bfloat16 autocast with
-channels-last tensors (``zfviz.train.train(..., precision="bf16")``), rounds interleaved.
+channels-last tensors (``zfviz.nets.train.train(..., precision="bf16")``), rounds interleaved.
 
 Target (issue: the zoo): bf16 at least 1.3x the images per second of float32 at the book
 network's size (112 px, width 0.5), on a CPU or GPU where ``bf16_supported`` is true; elsewhere
@@ -16,8 +16,8 @@ import time
 import torch
 from torch import nn
 
-from zfviz.models import zfnet
-from zfviz.train import bf16_supported
+from zfviz.nets.models import zfnet
+from zfviz.nets.train import bf16_supported
 
 TARGET = 1.3
 SIZES = [(96, 0.25), (112, 0.5)]  # (input px, width): the quick profile's, the zoo's

@@ -14,10 +14,10 @@ import time
 
 import torch
 
-from zfviz import world
-from zfviz.baselines import pixel_linear_accuracy
-from zfviz.profiles import get_profile
-from zfviz.train import TrainConfig, evaluate, train
+from zfviz.core.profiles import get_profile
+from zfviz.data import world
+from zfviz.methods.baselines import pixel_linear_accuracy
+from zfviz.nets.train import TrainConfig, evaluate, train
 
 TARGET_ACC, TARGET_SECONDS = 0.85, 300.0
 

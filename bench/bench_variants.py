@@ -1,6 +1,6 @@
 """Benchmark: training the ablation chapters' small networks in parallel processes.
 
-`zfviz.ablations.train_many` trains the networks missing from the cache in two processes of one
+`zfviz.nets.parallel.train_many` trains the networks missing from the cache in two processes of one
 thread each. These networks are too small for two threads of one process to keep two cores
 busy; this script measures what the processes gain, on six networks of the ablation budget
 shortened to 4 epochs: one process with two threads, one after the other (the baseline), then
@@ -18,9 +18,10 @@ import time
 
 import torch
 
-from zfviz.ablations import VARIANTS, budget, train_many, variant_config
-from zfviz.profiles import get_profile
-from zfviz.train import train
+from zfviz.core.profiles import get_profile
+from zfviz.nets.parallel import train_many
+from zfviz.nets.train import train
+from zfviz.nets.variants import VARIANTS, budget, variant_config
 
 TARGET = 1.2  # speed-up of 2 processes over 1 process with 2 threads, on 2 cores: a clear gain
 

@@ -29,7 +29,7 @@ from collections.abc import Sequence  # noqa: E402
 
 import numpy as np  # noqa: E402
 
-from zfviz.world import SOURCE_CLASSES, WorldBatch, make_split  # noqa: E402
+from zfviz.data.world import SOURCE_CLASSES, WorldBatch, make_split  # noqa: E402
 
 TARGET_IMAGES_PER_SECOND = 1000.0
 
@@ -101,7 +101,7 @@ def main() -> int:
     parser.add_argument("--quick", action="store_true", help="speed only, skip the classifier")
     args = parser.parse_args()
 
-    print(f"zfviz.world benchmark, {pin_to_one_core()}, one BLAS thread")
+    print(f"zfviz.data.world benchmark, {pin_to_one_core()}, one BLAS thread")
     speed = {}
     for size in (112, 64):
         for classes in ("source", "novel"):

@@ -1,4 +1,4 @@
-"""Where the probes' fixed regularisation (zfviz.transfer.DEFAULT_C) comes from.
+"""Where the probes' fixed regularisation (zfviz.methods.transfer.DEFAULT_C) comes from.
 
 Cross-validates C for the softmax and SVM probes on the quick profile's transfer pool (60
 training images per novel class, layers 3 and 7 of the book network), never on the test set,
@@ -9,11 +9,12 @@ and prints the accuracy of every C and the one chosen. Run:
 
 from __future__ import annotations
 
-from zfviz import world
-from zfviz.preprocess import crop_source_size
-from zfviz.profiles import get_profile
-from zfviz.train import TrainConfig, trained_model
-from zfviz.transfer import DEFAULT_C, PROBES, choose_c, extract_features
+from zfviz.core.profiles import get_profile
+from zfviz.data import world
+from zfviz.data.preprocess import crop_source_size
+from zfviz.methods.transfer import DEFAULT_C, PROBES, choose_c, extract_features
+from zfviz.nets.shipped import trained_model
+from zfviz.nets.train import TrainConfig
 
 
 def main() -> None:

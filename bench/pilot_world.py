@@ -21,9 +21,9 @@ import time
 
 import torch
 
-from zfviz import ablations
-from zfviz.checkpoints import config_key
-from zfviz.train import TrainConfig, train
+from zfviz.core.checkpoints import config_key
+from zfviz.nets.train import TrainConfig, train
+from zfviz.nets.variants import variant_config
 
 NETWORKS = ("baseline", "removed 3,4,6,7", "removed 6,7")
 
@@ -66,7 +66,7 @@ def main() -> None:
     for world in args.worlds:
         for name in args.networks:
             base = pilot_config(world, args.size, args.width, args.per_class, args.epochs)
-            config = ablations.variant_config(name, base)
+            config = variant_config(name, base)
             key = config_key(config.as_dict())
             if key in _done(args.out):
                 continue

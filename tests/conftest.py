@@ -11,7 +11,7 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from zfviz.datasets import IMAGENETTE_WNIDS
+from zfviz.data.datasets import IMAGENETTE_WNIDS
 
 ROOT = Path(__file__).resolve().parent.parent
 # the console script installed beside this Python (the same environment as the tests)

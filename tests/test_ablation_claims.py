@@ -1,9 +1,9 @@
-"""Table 2 and 3's claims as verdicts (zfviz.ablation_claims), on the paper's own numbers and
-on constructed counterexamples."""
+"""Table 2 and 3's claims as verdicts (zfviz.methods.ablation_claims), on the paper's own numbers
+and on constructed counterexamples."""
 
 import pytest
 
-from zfviz.ablation_claims import (
+from zfviz.methods.ablation_claims import (
     by_seed,
     claim_depth_matters,
     claim_ensemble_helps,

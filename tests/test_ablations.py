@@ -3,11 +3,9 @@ import pytest
 import torch
 from conftest import fake_imagenette
 
-from zfviz.ablations import (
-    PAPER_TABLE3,
-    VARIANTS,
-    book_configs,
-    budget,
+from zfviz.core.paper import PAPER_TABLE3
+from zfviz.core.profiles import get_profile
+from zfviz.methods.ablations import (
     ensemble_proba,
     load_data,
     predict_proba,
@@ -15,12 +13,12 @@ from zfviz.ablations import (
     summarise,
     topk_error,
     train_config,
-    train_many,
-    variant_config,
 )
-from zfviz.models import count_parameters, layer_names
-from zfviz.profiles import get_profile
-from zfviz.train import TrainConfig, build_model, trained_model
+from zfviz.nets.models import count_parameters, layer_names
+from zfviz.nets.parallel import train_many
+from zfviz.nets.shipped import trained_model
+from zfviz.nets.train import TrainConfig, build_model
+from zfviz.nets.variants import VARIANTS, book_configs, budget, variant_config
 
 TINY = TrainConfig(
     image_size=48, width=0.125, fc_units=16, train_per_class=2, val_per_class=1, epochs=1,
@@ -179,7 +177,7 @@ def test_book_configs_name_every_variant_seed_and_both_first_layers():
 
 
 def test_a_rehearsal_trains_the_full_budget_on_a_few_images_for_one_epoch(monkeypatch):
-    from zfviz.profiles import REHEARSAL_ENV_VAR, REHEARSAL_SIZES, get_profile
+    from zfviz.core.profiles import REHEARSAL_ENV_VAR, REHEARSAL_SIZES, get_profile
 
     real = budget(get_profile("full"))
     monkeypatch.setenv(REHEARSAL_ENV_VAR, "1")

@@ -2,7 +2,7 @@ import pytest
 import torch
 from torch import nn
 
-from zfviz.architecture import (
+from zfviz.methods.architecture import (
     active_fraction,
     aliased_energy,
     band_energy,
@@ -17,7 +17,7 @@ from zfviz.architecture import (
     shift_aliasing,
     spectrum,
 )
-from zfviz.models import zfnet
+from zfviz.nets.models import zfnet
 
 
 def _conv_with(weight, stride=1):
@@ -216,14 +216,14 @@ def test_character_change_names_the_direction_training_moved(selectivity, colour
 
 # ---- the claims of Sec. 4.1 (Fig. 6) and Table 2 ------------------------------------------
 
-from zfviz.architecture import (  # noqa: E402
+from zfviz.core.claims import over_seeds  # noqa: E402
+from zfviz.methods.architecture import (  # noqa: E402
     claim_fewer_dead_filters,
     claim_little_mid_frequency,
     claim_training_widens_aliasing,
     claim_zfnet_more_accurate,
 )
-from zfviz.claims import over_seeds  # noqa: E402
-from zfviz.models import alexnet  # noqa: E402
+from zfviz.nets.models import alexnet  # noqa: E402
 
 
 def _swing(net):

@@ -29,7 +29,7 @@ import pytest
 import yaml
 from PIL import Image
 
-from zfviz.plotting import PANELS_KEY
+from zfviz.book.plotting import PANELS_KEY
 
 ROOT = Path(__file__).resolve().parent.parent
 COLAB = "https://colab.research.google.com/github/zfviz/zfviz/blob/main/{}.ipynb"
@@ -318,7 +318,7 @@ def test_no_page_shows_raw_markdown_table_text(visited):
 
 
 def test_the_chapters_tables_are_html_tables(visited):
-    # the pages whose cells display tables (zfviz.results.markdown_table): each has <table>s
+    # the pages whose cells display tables (zfviz.core.results.markdown_table): each has <table>s
     for page in ("book/ablations", "book/architecture", "book/wrapup", "book/transfer"):
         assert visited[page]["tables"] > 0, page
 
@@ -343,7 +343,7 @@ def _png_bytes(html: Path, src: str) -> bytes:
 
 def narrowest_panel(png: bytes, shown: float) -> float:
     """The narrowest panel of a figure as the page shows it, in CSS pixels: the panel widths the
-    figure recorded (zfviz.plotting.with_panel_widths), or the whole image, scaled as shown."""
+    figure recorded (zfviz.book.plotting.with_panel_widths), or the whole image, scaled as shown."""
     image = Image.open(io.BytesIO(png))
     widths = json.loads(getattr(image, "text", {}).get(PANELS_KEY, "[]")) or [image.width]
     return min(widths) * shown / image.width

@@ -3,7 +3,7 @@ import os
 import pytest
 import torch
 
-from zfviz.checkpoints import CheckpointError, config_key, load_checkpoint, save_checkpoint
+from zfviz.core.checkpoints import CheckpointError, config_key, load_checkpoint, save_checkpoint
 
 CONFIG = {"arch": "zfnet", "epochs": 3, "lr_drops": [2]}
 

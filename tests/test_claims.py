@@ -1,11 +1,11 @@
-"""Verdicts and their combination over seeds (zfviz.claims)."""
+"""Verdicts and their combination over seeds (zfviz.core.claims)."""
 
 import math
 
 import pytest
 
-from zfviz import claims
-from zfviz.claims import ClaimError, all_of, at_least, expect, over_seeds, verdict_table
+from zfviz.core import claims
+from zfviz.core.claims import ClaimError, all_of, at_least, expect, over_seeds, verdict_table
 
 
 def _v(value: float, threshold: float = 0.5) -> claims.Verdict:

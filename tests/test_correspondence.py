@@ -1,8 +1,9 @@
 import numpy as np
 import pytest
 import torch
+from tiny import tiny_zfnet
 
-from zfviz.correspondence import (
+from zfviz.methods.correspondence import (
     at_input_size,
     correspondence_table,
     delta,
@@ -17,15 +18,10 @@ from zfviz.correspondence import (
     square_overlap,
     zero_share,
 )
-from zfviz.deconvnet import activations
-from zfviz.models import zfnet
+from zfviz.methods.deconvnet import activations
+from zfviz.nets.models import zfnet
 
 SIZE = 64
-
-
-def _net(seed: int = 0):
-    torch.manual_seed(seed)
-    return zfnet(num_classes=5, input_size=SIZE, width=0.125, fc_units=32)
 
 
 def _images(n: int = 3, seed: int = 0) -> torch.Tensor:
@@ -213,20 +209,20 @@ def test_jitter_gives_the_centre_and_its_eight_neighbours():
 
 def test_epsilon_is_zero_for_an_unmasked_copy():
     images = _images(2)
-    eps = epsilon(_net(), images, images.clone(), 5)
+    eps = epsilon(tiny_zfnet(), images, images.clone(), 5)
     assert eps.shape == (2, 32)  # pool5 of this net: 32 maps of 1x1
     assert not eps.any()
 
 
 def test_epsilon_at_layer_5_matches_the_deconvnet_forward_pass():
-    net, images = _net(), _images(2)
+    net, images = tiny_zfnet(), _images(2)
     hidden = masked(images, part_mask(SIZE, (20.0, 30.0), 16))
     expected = activations(net, images, 5) - activations(net, hidden, 5)
     np.testing.assert_allclose(epsilon(net, images, hidden, 5), expected.flatten(1), atol=1e-6)
 
 
 def test_epsilon_is_the_original_features_minus_the_masked_ones():
-    net, images = _net(), _images(2)
+    net, images = tiny_zfnet(), _images(2)
     hidden = masked(images, part_mask(SIZE, (32.0, 32.0), 20))
     eps = epsilon(net, images, hidden, 7)
     net.eval()
@@ -237,7 +233,7 @@ def test_epsilon_is_the_original_features_minus_the_masked_ones():
 
 
 def test_mask_delta_at_two_layers_equals_delta_of_each_layers_epsilon():
-    net, images = _net(), _images(3)
+    net, images = tiny_zfnet(), _images(3)
     mask = part_mask(SIZE, (24.0, 30.0), 12)
     hidden = masked(images, mask)
     found = mask_delta(net, images, mask, (5, 7), count_shared_zeros=False)
@@ -257,7 +253,7 @@ def test_layers_5_and_7_are_found_in_the_imagenet_layout_of_zfnet():
 
 def test_epsilon_rejects_masked_images_of_another_shape():
     with pytest.raises(ValueError, match="the images' shape"):
-        epsilon(_net(), _images(2), _images(3), 5)
+        epsilon(tiny_zfnet(), _images(2), _images(3), 5)
 
 
 def _state(net):
@@ -276,7 +272,7 @@ def _assert_same_state(before, after):
 
 
 def test_the_model_is_given_back_unchanged():
-    net = _net().train()
+    net = tiny_zfnet().train()
     net.features.conv1.weight.requires_grad_(False)
     before = _state(net)
     correspondence_table(net, _images(3), {"eye": (20.0, 20.0)}, side=8, n_random=2, jitter=1)
@@ -284,7 +280,7 @@ def test_the_model_is_given_back_unchanged():
 
 
 def test_the_model_is_given_back_unchanged_after_an_exception():
-    net = _net().train()
+    net = tiny_zfnet().train()
     before = _state(net)
     wrong = torch.randn(2, 4, SIZE, SIZE)  # 4 channels: the model's own forward pass raises
     with pytest.raises(ValueError, match="expected images"):
@@ -297,7 +293,7 @@ def test_the_model_is_given_back_unchanged_after_an_exception():
 
 def test_the_table_has_one_delta_per_placement_and_layer():
     t = correspondence_table(
-        _net(), _images(3), {"eye": (20.0, 20.0), "nose": (32.0, 40.0)}, side=8, n_random=5,
+        tiny_zfnet(), _images(3), {"eye": (20.0, 20.0), "nose": (32.0, 40.0)}, side=8, n_random=5,
         jitter=2,
     )  # fmt: skip
     assert t.regions == ["eye", "nose", "random"]
@@ -308,7 +304,7 @@ def test_the_table_has_one_delta_per_placement_and_layer():
 
 
 def test_a_part_without_jitter_is_one_placement_with_no_spread():
-    net, images = _net(), _images(3)
+    net, images = tiny_zfnet(), _images(3)
     t = correspondence_table(net, images, {"eye": (20.0, 20.0)}, side=8, n_random=2, jitter=0)
     assert t.std("eye", 5) == 0.0
     expected = mask_delta(net, images, part_mask(SIZE, (20.0, 20.0), 8))
@@ -316,7 +312,7 @@ def test_a_part_without_jitter_is_one_placement_with_no_spread():
 
 
 def test_the_random_control_is_reproducible_by_seed():
-    net, images = _net(), _images(3)
+    net, images = tiny_zfnet(), _images(3)
     a = correspondence_table(net, images, {}, side=8, n_random=3, seed=5)
     b = correspondence_table(net, images, {}, side=8, n_random=3, seed=5)
     np.testing.assert_array_equal(a.deltas["random", 5], b.deltas["random", 5])
@@ -325,17 +321,17 @@ def test_the_random_control_is_reproducible_by_seed():
 
 def test_a_part_cannot_be_called_random():
     with pytest.raises(ValueError, match="random"):
-        correspondence_table(_net(), _images(2), {"random": (3.0, 3.0)}, side=4)
+        correspondence_table(tiny_zfnet(), _images(2), {"random": (3.0, 3.0)}, side=4)
 
 
 def test_a_mask_over_pixels_already_at_the_fill_leaves_every_dimension_unchanged():
-    net, x = _net(), _images()
+    net, x = tiny_zfnet(), _images()
     x[:, :, 10:30, 10:30] = 0.0  # the square the mask will cover, already at fill 0
     assert zero_share(net, x, 5, [(20, 20)], side=9) == 1.0
 
 
 def test_zero_share_is_the_mean_over_placements_of_the_share_of_zero_changes():
-    net, x = _net(), _images()
+    net, x = tiny_zfnet(), _images()
     centres = [(20.0, 20.0), (40.0, 33.0)]
     each = [
         float((epsilon(net, x, masked(x, part_mask(x.shape[-1], c, 9)), 7) == 0).mean())
@@ -346,7 +342,7 @@ def test_zero_share_is_the_mean_over_placements_of_the_share_of_zero_changes():
 
 def test_zero_share_rejects_centres_that_are_not_xy_pairs():
     with pytest.raises(ValueError, match=r"centres: expected \(P, 2\)"):
-        zero_share(_net(), _images(), 5, [20, 20], side=9)
+        zero_share(tiny_zfnet(), _images(), 5, [20, 20], side=9)
 
 
 def test_a_length_chosen_at_96_pixels_scales_with_the_input():

@@ -1,10 +1,11 @@
-"""Table 1's claims as verdicts (zfviz.correspondence_claims) and the on-object control."""
+"""Table 1's claims as verdicts (zfviz.methods.correspondence_claims) and the on-object control."""
 
 import numpy as np
 import pytest
 import torch
+from tiny import tiny_zfnet
 
-from zfviz.correspondence import (
+from zfviz.methods.correspondence import (
     RANDOM,
     RANDOM_ON_OBJECT,
     Correspondence,
@@ -12,8 +13,11 @@ from zfviz.correspondence import (
     random_centres,
     square_overlap,
 )
-from zfviz.correspondence_claims import claim_parts_consistent, claim_parts_level, paper_table
-from zfviz.models import zfnet
+from zfviz.methods.correspondence_claims import (
+    claim_parts_consistent,
+    claim_parts_level,
+    paper_table,
+)
 
 
 def _table(part: float, control: float, spread: float = 0.01) -> Correspondence:
@@ -73,7 +77,7 @@ def test_an_object_too_small_for_the_square_is_an_error():
 
 
 def test_the_table_adds_the_on_object_control_after_the_random_one():
-    net = zfnet(num_classes=5, input_size=64, width=0.125, fc_units=32)
+    net = tiny_zfnet()
     on = np.zeros((64, 64), bool)
     on[16:48, 16:48] = True
     t = correspondence_table(

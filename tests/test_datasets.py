@@ -3,7 +3,7 @@ import pytest
 from conftest import fake_caltech, fake_imagenette
 from PIL import Image
 
-from zfviz.datasets import (
+from zfviz.data.datasets import (
     CALTECH_EXCLUDED,
     IMAGENETTE_WNIDS,
     caltech,

@@ -5,10 +5,11 @@ import torch.nn.functional as F
 import torchvision
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from tiny import tiny_zfnet
 from torch import nn
 from torchvision.models.vgg import cfgs, make_layers
 
-from zfviz.deconvnet import (
+from zfviz.methods.deconvnet import (
     RULES,
     Selection,
     backprop_projection,
@@ -19,8 +20,7 @@ from zfviz.deconvnet import (
     unpool,
     walk,
 )
-from zfviz.models import zfnet
-from zfviz.receptive_field import receptive_fields
+from zfviz.nets.receptive_field import receptive_fields
 
 
 class _WithFeatures(nn.Module):
@@ -31,12 +31,6 @@ class _WithFeatures(nn.Module):
         self.features = (
             layers[0] if isinstance(layers[0], nn.Sequential) else nn.Sequential(*layers)
         )
-
-
-def _zfnet() -> nn.Module:
-    # overlapping 3x3/2 ceil-mode pools and contrast normalisation
-    torch.manual_seed(0)
-    return zfnet(num_classes=5, input_size=64, width=0.125, fc_units=32)
 
 
 def _vgg_like() -> nn.Module:
@@ -120,11 +114,11 @@ def test_unpooling_equals_the_gradient_of_max_pooling(kernel, stride, pad, ceil_
 # --- the deconvnet equals a modified back-propagation ---------------------------------------
 
 LAYERS = [
-    (_zfnet, "pool1"),
-    (_zfnet, "conv2"),
-    (_zfnet, "norm2"),
-    (_zfnet, "relu4"),
-    (_zfnet, "pool5"),
+    (tiny_zfnet, "pool1"),
+    (tiny_zfnet, "conv2"),
+    (tiny_zfnet, "norm2"),
+    (tiny_zfnet, "relu4"),
+    (tiny_zfnet, "pool5"),
     (_vgg_like, "3"),  # conv, relu and pool: an unnamed Sequential's children are "0", "1", ...
     (_vgg_like, "4"),
     (_vgg_like, "8"),
@@ -190,7 +184,7 @@ def test_deconvnet_rectifies_the_signal_where_the_gradient_uses_the_forward_mask
 
 
 def test_values_are_the_models_own_activations():
-    model, x = _zfnet(), _images(2)
+    model, x = tiny_zfnet(), _images(2)
     p = project(model, x, "relu3", top=4)
     maps = _activations(model, x, "relu3")
     expected = torch.stack([maps[s.image, s.channel, s.row, s.col] for s in p.selections])
@@ -198,7 +192,7 @@ def test_values_are_the_models_own_activations():
 
 
 def test_many_selections_in_one_call_equal_one_call_per_selection():
-    model, x = _zfnet(), _images(3)
+    model, x = tiny_zfnet(), _images(3)
     selections = [
         Selection(0, 1, 2, 2), Selection(2, 3, 0, 1), Selection(0, 7, 1, 1),
         Selection(1, 1, 2, 0), Selection(2, 3, 0, 1),
@@ -213,7 +207,9 @@ def test_many_selections_in_one_call_equal_one_call_per_selection():
         torch.testing.assert_close(together.values[i : i + 1], alone.values)
 
 
-@pytest.mark.parametrize("make, layer", [(_zfnet, "relu3"), (_zfnet, "pool2"), (_vgg_like, "4")])
+@pytest.mark.parametrize(
+    "make, layer", [(tiny_zfnet, "relu3"), (tiny_zfnet, "pool2"), (_vgg_like, "4")]
+)
 def test_projection_stays_inside_the_receptive_field_of_the_unit(make, layer):
     model, x = make(), _images(2)
     p = project(model, x, layer, top=5)
@@ -227,7 +223,7 @@ def test_projection_stays_inside_the_receptive_field_of_the_unit(make, layer):
 
 
 def test_only_the_selected_activation_is_seeded_so_a_silent_one_projects_to_zero():
-    model, x = _zfnet(), _images(1)
+    model, x = tiny_zfnet(), _images(1)
     maps = _activations(model, x, "relu2")
     channel, row, col = (maps[0] == 0).nonzero()[0].tolist()
     p = project(model, x, "relu2", [Selection(0, channel, row, col)])
@@ -236,7 +232,7 @@ def test_only_the_selected_activation_is_seeded_so_a_silent_one_projects_to_zero
 
 
 def test_default_selection_is_the_strongest_activation_of_each_image():
-    model, x = _zfnet(), _images(2)
+    model, x = tiny_zfnet(), _images(2)
     p = project(model, x, "conv3")
     maps = _activations(model, x, "conv3")
     assert [s.image for s in p.selections] == [0, 1]
@@ -245,7 +241,7 @@ def test_default_selection_is_the_strongest_activation_of_each_image():
 
 
 def test_top_k_gives_k_distinct_selections_per_image_strongest_first():
-    model, x = _zfnet(), _images(2)
+    model, x = tiny_zfnet(), _images(2)
     p = project(model, x, "conv3", top=4)
     maps = _activations(model, x, "conv3")
     for image in range(2):
@@ -255,7 +251,7 @@ def test_top_k_gives_k_distinct_selections_per_image_strongest_first():
 
 
 def test_project_maps_projects_the_strongest_unit_of_each_map_of_each_image():
-    model, x = _zfnet(), _images(2)
+    model, x = tiny_zfnet(), _images(2)
     p = project_maps(model, x, "relu4", channels=[5, 0, 9])
     maps = _activations(model, x, "relu4")
     assert [(s.image, s.channel) for s in p.selections] == [
@@ -268,7 +264,7 @@ def test_project_maps_projects_the_strongest_unit_of_each_map_of_each_image():
 
 
 def test_a_paper_layer_number_means_that_layers_output():
-    model, x = _zfnet(), _images(1)
+    model, x = tiny_zfnet(), _images(1)
     torch.testing.assert_close(
         project(model, x, 2, top=2).pixels, project(model, x, "norm2", top=2).pixels
     )
@@ -289,7 +285,7 @@ def test_deconv_to_image_stretches_each_projection_around_grey():
 
 
 def _used_model() -> nn.Module:
-    model = _zfnet().train()
+    model = tiny_zfnet().train()
     model.features.conv1.weight.requires_grad_(False)
     model.features.relu2.register_forward_hook(lambda m, i, o: None)
     return model
@@ -336,41 +332,41 @@ def test_the_model_comes_back_unchanged_when_the_call_raises(call):
 )
 def test_images_of_the_wrong_shape_are_rejected_saying_what_was_expected(images):
     with pytest.raises(ValueError, match=r"expected images of shape \(N, 3, 64, 64\), got"):
-        project(_zfnet(), images, "conv1")
+        project(tiny_zfnet(), images, "conv1")
 
 
 def test_integer_images_are_rejected():
     with pytest.raises(ValueError, match="expected a float tensor"):
-        project(_zfnet(), torch.zeros(1, 3, 64, 64, dtype=torch.uint8), "conv1")
+        project(tiny_zfnet(), torch.zeros(1, 3, 64, 64, dtype=torch.uint8), "conv1")
 
 
 def test_an_unknown_layer_is_rejected_with_the_valid_names():
     with pytest.raises(KeyError, match="conv1, relu1, pool1, norm1, conv2.*pool5.*paper layer"):
-        project(_zfnet(), _images(1), "conv9")
+        project(tiny_zfnet(), _images(1), "conv9")
 
 
 def test_a_classifier_layer_is_rejected():
     with pytest.raises(KeyError, match="unknown layer 7"):
-        project(_zfnet(), _images(1), 7)
+        project(tiny_zfnet(), _images(1), 7)
 
 
 def test_top_must_be_a_positive_integer_and_not_given_with_selections():
     with pytest.raises(ValueError, match="positive integer"):
-        project(_zfnet(), _images(1), "conv1", top=0)
+        project(tiny_zfnet(), _images(1), "conv1", top=0)
     with pytest.raises(ValueError, match="either selections or top"):
-        project(_zfnet(), _images(1), "conv1", [Selection(0, 0, 0, 0)], top=2)
+        project(tiny_zfnet(), _images(1), "conv1", [Selection(0, 0, 0, 0)], top=2)
 
 
 def test_an_unknown_rule_is_rejected():
     with pytest.raises(ValueError, match="deconvnet, guided, gradient"):
-        project(_zfnet(), _images(1), "conv1", rule="zeiler")
+        project(tiny_zfnet(), _images(1), "conv1", rule="zeiler")
 
 
 def test_a_selection_outside_the_layer_is_rejected():
     with pytest.raises(ValueError, match="outside layer 'conv3'"):
-        project(_zfnet(), _images(1), "conv3", [Selection(0, 0, 3, 0)])
+        project(tiny_zfnet(), _images(1), "conv3", [Selection(0, 0, 3, 0)])
     with pytest.raises(ValueError, match="there are 1 images"):
-        backprop_projection(_zfnet(), _images(1), "conv3", [Selection(1, 0, 0, 0)])
+        backprop_projection(tiny_zfnet(), _images(1), "conv3", [Selection(1, 0, 0, 0)])
 
 
 class _Residual(nn.Module):
@@ -468,7 +464,7 @@ def test_deconv_to_image_percentile_ignores_the_zeros_around_a_small_projection(
 
 def test_projection_equals_captum_neuron_deconvolution_without_contrast_normalisation():
     captum = pytest.importorskip("captum.attr")
-    model = _zfnet().eval()
+    model = tiny_zfnet().eval()
     for name, module in list(model.features.named_children()):
         if isinstance(module, nn.LocalResponseNorm):  # Captum differentiates through it
             setattr(model.features, name, nn.Identity())

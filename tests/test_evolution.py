@@ -3,8 +3,8 @@ import pytest
 import torch
 from torch import nn
 
-from zfviz.evolution import evolution, projection_change, strongest
-from zfviz.mining import project_top, top_activations
+from zfviz.methods.evolution import evolution, projection_change, strongest
+from zfviz.methods.mining import project_top, top_activations
 
 
 def _net(seed: int) -> nn.Module:
@@ -64,12 +64,12 @@ def test_a_single_snapshot_is_rejected():
 
 # ---- the claims of Sec. 4.1 ---------------------------------------------------------------
 
-from zfviz.evolution import (  # noqa: E402
+from zfviz.methods.evolution import (  # noqa: E402
     Evolution,
     claim_layer1_changes_least,
     claim_lower_layers_settle_first,
 )
-from zfviz.models import zfnet  # noqa: E402
+from zfviz.nets.models import zfnet  # noqa: E402
 
 
 def _evolution_with(change_per_layer: dict[int, list[float]]) -> Evolution:

@@ -10,7 +10,7 @@ from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import StandardScaler
 from sklearn.svm import LinearSVC
 
-from zfviz.exercises import (
+from zfviz.book.exercises import (
     ExerciseFailed,
     check_delta,
     check_occlusion,

@@ -1,6 +1,6 @@
 """A rehearsal of the full profile: every chapter executed with ``ZFVIZ_PROFILE=full`` on fake
 data in the real on-disk layouts (Imagenette, Caltech-101) and random weights in pytorchcv's
-file format, at reduced sizes (``ZFVIZ_REHEARSAL``, see zfviz.profiles).
+file format, at reduced sizes (``ZFVIZ_REHEARSAL``, see zfviz.core.profiles).
 
 It checks the code paths a Colab reader with a GPU meets, end to end, on a CPU and offline; the
 numbers mean nothing and no verdict is asserted (the chapters say so in their first cell). The

@@ -1,10 +1,10 @@
-"""zfviz.glue hands myst-nb values it can format."""
+"""zfviz.core.glue hands myst-nb values it can format."""
 
 import numpy as np
 import pytest
 import torch
 
-from zfviz.glue import _plain, glue
+from zfviz.core.glue import _plain, glue
 
 
 def test_a_numpy_float_is_glued_as_a_python_float_whose_repr_parses():

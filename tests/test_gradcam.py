@@ -5,10 +5,10 @@ from collections import OrderedDict
 import numpy as np
 import pytest
 import torch
+from tiny import tiny_zfnet
 from torch import nn
 
-from zfviz.gradcam import grad_cam, inside_box
-from zfviz.models import zfnet
+from zfviz.methods.gradcam import grad_cam, inside_box
 
 
 class Tiny(nn.Module):
@@ -53,7 +53,7 @@ def test_the_relu_drops_places_that_argue_against_the_class():
 
 def test_default_label_is_the_predicted_class():
     torch.manual_seed(0)
-    model = zfnet(num_classes=5, input_size=64, width=0.125, fc_units=32).eval()
+    model = tiny_zfnet().eval()
     x = torch.randn(3, 3, 64, 64)
     cam = grad_cam(model, x)
     assert cam.labels.tolist() == model(x).argmax(1).tolist()
@@ -61,7 +61,7 @@ def test_default_label_is_the_predicted_class():
 
 def test_maps_depend_on_the_class_asked_for():
     torch.manual_seed(0)
-    model = zfnet(num_classes=5, input_size=64, width=0.125, fc_units=32)
+    model = tiny_zfnet()
     x = torch.randn(1, 3, 64, 64)
     a, b = grad_cam(model, x, labels=[0]), grad_cam(model, x, labels=[1])
     assert not torch.allclose(a.weights, b.weights)
@@ -69,7 +69,7 @@ def test_maps_depend_on_the_class_asked_for():
 
 def test_maps_have_the_image_size_and_normalise_to_one():
     torch.manual_seed(0)
-    model = zfnet(num_classes=5, input_size=64, width=0.125, fc_units=32)
+    model = tiny_zfnet()
     cam = grad_cam(model, torch.randn(2, 3, 64, 64), labels=[0, 0], layer=3)
     assert cam.layer == "relu3" and cam.maps.shape == (2, 64, 64)
     assert (cam.maps >= 0).all()
@@ -93,7 +93,7 @@ def _hooks(model):
 @pytest.mark.parametrize("labels", [[0, 1], [0, 9]])  # fine, and out of range (it raises)
 def test_model_comes_back_unchanged(labels):
     torch.manual_seed(0)
-    model = zfnet(num_classes=5, input_size=64, width=0.125, fc_units=32).train()
+    model = tiny_zfnet().train()
     model.classifier.fc8.weight.requires_grad_(False)  # a flag the caller set must survive
     before, hooks = _snapshot(model), _hooks(model)
     if labels == [0, 9]:

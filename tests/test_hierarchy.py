@@ -1,15 +1,15 @@
-"""Fig. 2's hierarchy and grass feature as verdicts (zfviz.hierarchy)."""
+"""Fig. 2's hierarchy and grass feature as verdicts (zfviz.methods.hierarchy)."""
 
 import numpy as np
 import torch
+from tiny import tiny_zfnet
 
-from zfviz.hierarchy import (
+from zfviz.methods.hierarchy import (
     claim_grass_map,
     claim_parts_grow_with_depth,
     claim_windows_on_object,
     grass_preference,
 )
-from zfviz.models import zfnet
 
 
 def _rows(top9: list, random: list, parts: list) -> list[dict]:
@@ -42,7 +42,7 @@ def _images(n: int = 40, seed: int = 0):
 
 def test_a_map_that_fires_on_the_grass_images_passes_held_out():
     torch.manual_seed(0)
-    net = zfnet(num_classes=5, input_size=64, width=0.125, fc_units=32).eval()
+    net = tiny_zfnet().eval()
     x, grass = _images()
     x[grass] += 3.0  # the "grass" images are the bright ones: some layer-5 map follows
     found = grass_preference(net, x, grass.astype(int), grass=1, k=3)
@@ -52,7 +52,7 @@ def test_a_map_that_fires_on_the_grass_images_passes_held_out():
 def test_backgrounds_unrelated_to_the_images_fail_held_out():
     # Negative control: the labels are shuffled relative to what the network sees.
     torch.manual_seed(0)
-    net = zfnet(num_classes=5, input_size=64, width=0.125, fc_units=32).eval()
+    net = tiny_zfnet().eval()
     x, grass = _images()
     x[grass] += 3.0
     shuffled = np.random.default_rng(1).permutation(grass.astype(int))

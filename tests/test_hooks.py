@@ -2,7 +2,7 @@ import pytest
 import torch
 from torch import nn
 
-from zfviz.hooks import borrowed
+from zfviz.core.hooks import borrowed
 
 
 def _net():

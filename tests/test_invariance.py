@@ -1,9 +1,12 @@
 import numpy as np
 import pytest
 import torch
+from tiny import tiny_zfnet
 
-from zfviz.deconvnet import activations
-from zfviz.invariance import (
+from zfviz.data.preprocess import ImageNetPreprocess, Preprocess
+from zfviz.data.world import Pose, render_sample
+from zfviz.methods.deconvnet import activations
+from zfviz.methods.invariance import (
     BASE_POSE,
     KINDS,
     Curves,
@@ -18,16 +21,8 @@ from zfviz.invariance import (
     warp_images,
     warp_sweep,
 )
-from zfviz.models import zfnet
-from zfviz.preprocess import ImageNetPreprocess, Preprocess
-from zfviz.world import Pose, render_sample
 
 SIZE = 64
-
-
-def _net(seed: int = 0):
-    torch.manual_seed(seed)
-    return zfnet(num_classes=5, input_size=SIZE, width=0.125, fc_units=32)
 
 
 def _inputs(n: int = 3, seed: int = 0) -> torch.Tensor:
@@ -149,13 +144,13 @@ def test_warping_rejects_an_image_that_is_not_square_uint8():
 
 
 def test_layer_1_features_are_the_flattened_maps_of_norm1():
-    net, x = _net(), _inputs()
+    net, x = tiny_zfnet(), _inputs()
     expected = activations(net, x, "norm1").flatten(1)
     torch.testing.assert_close(layer_features(net, x, 1), expected)
 
 
 def test_layer_7_features_are_relu7_of_the_classifier_run_by_hand():
-    net, x = _net(), _inputs()
+    net, x = tiny_zfnet(), _inputs()
     c = net.classifier
     with torch.no_grad():
         h = torch.relu(c.fc6(net.features(x).flatten(1)))
@@ -164,39 +159,39 @@ def test_layer_7_features_are_relu7_of_the_classifier_run_by_hand():
 
 
 def test_layer_7_features_ignore_dropout_of_a_model_in_train_mode():
-    net, x = _net().train(), _inputs()
+    net, x = tiny_zfnet().train(), _inputs()
     torch.testing.assert_close(layer_features(net, x, 7), layer_features(net, x, 7))
 
 
 def test_distances_are_zero_for_the_identity_transform():
-    net, x = _net(), _inputs(1)
+    net, x = tiny_zfnet(), _inputs(1)
     for layer in (1, 7):
         d = feature_distances(net, x, x.repeat(3, 1, 1, 1), layer)
         np.testing.assert_array_equal(d, np.zeros(3))
 
 
 def test_distance_is_the_euclidean_norm_of_the_feature_difference():
-    net, x = _net(), _inputs(4)
+    net, x = tiny_zfnet(), _inputs(4)
     f = layer_features(net, x, 7).double()
     expected = (f[1:] - f[0]).norm(dim=1).numpy()
     np.testing.assert_allclose(feature_distances(net, x[0], x[1:], 7), expected, rtol=1e-6)
 
 
 def test_a_relative_distance_is_the_distance_over_the_norm_of_the_original_features():
-    net, x = _net(), _inputs(3)
+    net, x = tiny_zfnet(), _inputs(3)
     raw = feature_distances(net, x[:1], x[1:], 1)
     norm = float(layer_features(net, x[:1], 1).double().norm())
     np.testing.assert_allclose(feature_distances(net, x[:1], x[1:], 1, relative=True), raw / norm)
 
 
 def test_feature_distances_need_exactly_one_original():
-    net, x = _net(), _inputs(2)
+    net, x = tiny_zfnet(), _inputs(2)
     with pytest.raises(ValueError, match="one original image, got 2"):
         feature_distances(net, x, x, 1)
 
 
 def test_true_label_probabilities_are_one_column_of_the_softmax_of_the_scores():
-    net, x = _net(), _inputs(3)
+    net, x = tiny_zfnet(), _inputs(3)
     with torch.no_grad():
         softmax = torch.softmax(net.eval()(x).double(), dim=1).numpy()
     columns = np.stack([true_label_probability(net, x, label) for label in range(5)], axis=1)
@@ -207,11 +202,11 @@ def test_true_label_probabilities_are_one_column_of_the_softmax_of_the_scores():
 @pytest.mark.parametrize("label", [-1, 5, 1.0])
 def test_a_label_that_is_not_a_class_index_is_rejected(label):
     with pytest.raises(ValueError, match="label must be"):
-        true_label_probability(_net(), _inputs(1), label)
+        true_label_probability(tiny_zfnet(), _inputs(1), label)
 
 
 def test_measure_gives_zero_distances_and_the_original_probability_at_the_identity():
-    net = _net()
+    net = tiny_zfnet()
     pre = Preprocess(np.full((73, 73, 3), 128, np.float32), image_size=SIZE)
     sweep = sweep_images("flower", 0, "rotation", [0.0, 20.0], size=73)
     curves = measure(net, pre, sweep, label=1)
@@ -223,7 +218,7 @@ def test_measure_gives_zero_distances_and_the_original_probability_at_the_identi
 
 def test_measure_of_a_warped_photograph_is_zero_at_the_identity_and_at_a_full_turn():
     # The full profile's path: a photograph, warped, normalised as the ImageNet models expect.
-    net = _net()
+    net = tiny_zfnet()
     photo = np.random.default_rng(3).integers(0, 256, (SIZE, SIZE, 3), dtype=np.uint8)
     sweep = warp_sweep(photo, "rotation", [0.0, 45.0, 360.0])
     curves = measure(net, ImageNetPreprocess(SIZE), sweep, label=4)
@@ -252,7 +247,7 @@ def _assert_same(before, after):
 
 
 def test_the_model_is_given_back_unchanged():
-    net = _net().train()
+    net = tiny_zfnet().train()
     net.features.conv1.weight.requires_grad_(False)
     net.classifier.fc7.register_forward_hook(lambda *_: None)
     before, x = _state(net), _inputs(3)
@@ -262,7 +257,7 @@ def test_the_model_is_given_back_unchanged():
 
 
 def test_the_model_is_given_back_unchanged_when_a_call_fails():
-    net = _net().train()
+    net = tiny_zfnet().train()
     before = _state(net)
     with pytest.raises(ValueError, match="expected images of shape"):
         layer_features(net, torch.zeros(1, 3, SIZE + 1, SIZE + 1), 7)  # fails inside forward

@@ -1,9 +1,9 @@
-"""Fig. 5's claims as verdicts (zfviz.invariance_claims), on constructed measurements."""
+"""Fig. 5's claims as verdicts (zfviz.methods.invariance_claims), on constructed measurements."""
 
 import numpy as np
 import pytest
 
-from zfviz.invariance_claims import (
+from zfviz.methods.invariance_claims import (
     claim_layer7_steadier,
     claim_rotation_costs_more_than_scale,
     claim_rotation_costs_more_than_translation,

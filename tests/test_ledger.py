@@ -1,10 +1,10 @@
-"""The ledger of claims across chapters and profiles (zfviz.ledger)."""
+"""The ledger of claims across chapters and profiles (zfviz.book.ledger)."""
 
 import pytest
 
-from zfviz.claims import at_least, over_seeds
-from zfviz.ledger import ledger, recorded_verdicts, verdict_values
-from zfviz.results import Recorded, read, record
+from zfviz.book.ledger import ledger, recorded_verdicts, verdict_values
+from zfviz.core.claims import at_least, over_seeds
+from zfviz.core.results import Recorded, read, record
 
 
 def _verdicts():

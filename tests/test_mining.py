@@ -1,10 +1,11 @@
 import numpy as np
 import pytest
 import torch
+from tiny import tiny_zfnet
 from torch import nn
 
-from zfviz.deconvnet import Selection, project
-from zfviz.mining import (
+from zfviz.methods.deconvnet import Selection, project
+from zfviz.methods.mining import (
     GREY,
     TopActivations,
     crop_projections,
@@ -15,13 +16,7 @@ from zfviz.mining import (
     top_activations,
     top_patches,
 )
-from zfviz.models import zfnet
-from zfviz.receptive_field import ReceptiveField, receptive_fields
-
-
-def _zfnet() -> nn.Module:
-    torch.manual_seed(0)
-    return zfnet(num_classes=5, input_size=64, width=0.125, fc_units=32)
+from zfviz.nets.receptive_field import ReceptiveField, receptive_fields
 
 
 def _images(n: int, size: int = 64, seed: int = 1) -> torch.Tensor:
@@ -65,7 +60,7 @@ def _snapshot(model: nn.Module) -> dict:
 @pytest.mark.parametrize("batch_size", [1, 4, 7, 50])
 @pytest.mark.parametrize("layer", ["conv2", "relu5"])
 def test_streaming_equals_all_at_once_for_any_batch_size(layer, batch_size):
-    model, x = _zfnet(), _images(20)
+    model, x = tiny_zfnet(), _images(20)
     top = top_activations(model, x.split(batch_size), layer, k=9, progress=False)
     values, images, rows, cols = _brute_force(_maps(model, x, layer), k=9)
     torch.testing.assert_close(top.values, values)
@@ -77,7 +72,7 @@ def test_streaming_equals_all_at_once_for_any_batch_size(layer, batch_size):
 
 @pytest.mark.parametrize("batch_size", [1, 2, 5])
 def test_fewer_images_than_k_leave_missing_entries_at_the_end(batch_size):
-    model, x = _zfnet(), _images(5)
+    model, x = tiny_zfnet(), _images(5)
     top = top_activations(model, x.split(batch_size), "relu3", k=9, progress=False)
     values, images, rows, cols = _brute_force(_maps(model, x, "relu3"), k=9)
     torch.testing.assert_close(top.values, values)
@@ -89,7 +84,7 @@ def test_fewer_images_than_k_leave_missing_entries_at_the_end(batch_size):
 
 def test_each_image_appears_at_most_once_per_map():
     # one image far brighter than the rest: its many strong positions must count once
-    model, x = _zfnet(), _images(12)
+    model, x = tiny_zfnet(), _images(12)
     x[3] *= 20.0
     top = top_activations(model, x.split(5), "conv3", k=9, progress=False)
     for row in top.images.tolist():
@@ -98,12 +93,12 @@ def test_each_image_appears_at_most_once_per_map():
 
 
 def test_values_decrease_along_each_map():
-    top = top_activations(_zfnet(), _images(15).split(4), "relu2", k=9, progress=False)
+    top = top_activations(tiny_zfnet(), _images(15).split(4), "relu2", k=9, progress=False)
     assert (top.values[:, :-1] >= top.values[:, 1:]).all()
 
 
 def test_positions_point_at_the_image_maximum_of_the_map():
-    model, x = _zfnet(), _images(10)
+    model, x = tiny_zfnet(), _images(10)
     top = top_activations(model, x.split(3), "norm2", k=4, progress=False)
     maps = _maps(model, x, "norm2")
     found = maps[top.images, torch.arange(len(top.values))[:, None], top.rows, top.cols]
@@ -133,7 +128,7 @@ def test_ties_are_ranked_by_lower_image_index(batch_size):
 
 
 def test_a_tensor_or_loader_items_give_the_same_result_as_batches():
-    model, x = _zfnet(), _images(9)
+    model, x = tiny_zfnet(), _images(9)
     expected = top_activations(model, x.split(4), "relu2", k=3, progress=False)
     labels = torch.zeros(9)
     for batches in (x, list(zip(x.split(4), labels.split(4), strict=True))):
@@ -143,12 +138,12 @@ def test_a_tensor_or_loader_items_give_the_same_result_as_batches():
 
 
 def test_a_paper_layer_number_is_resolved_to_its_name():
-    top = top_activations(_zfnet(), _images(3).split(2), 5, k=2, progress=False)
+    top = top_activations(tiny_zfnet(), _images(3).split(2), 5, k=2, progress=False)
     assert top.layer == "pool5"
 
 
 def test_selections_number_the_listed_images_in_order():
-    model, x = _zfnet(), _images(8)
+    model, x = tiny_zfnet(), _images(8)
     top = top_activations(model, x.split(3), "relu4", k=3, progress=False)
     pairs = top.selections(2)
     assert [i for i, _ in pairs] == top.images[2].tolist()
@@ -159,7 +154,7 @@ def test_selections_number_the_listed_images_in_order():
 
 
 def test_selections_leave_out_missing_entries():
-    top = top_activations(_zfnet(), _images(2), "relu2", k=5, progress=False)
+    top = top_activations(tiny_zfnet(), _images(2), "relu2", k=5, progress=False)
     assert len(top.selections(0)) == 2
 
 
@@ -168,7 +163,7 @@ def test_selections_leave_out_missing_entries():
 
 @pytest.mark.parametrize("batch_size", [1, 5, 64])
 def test_project_top_equals_one_project_call_per_selection(batch_size):
-    model, x = _zfnet(), _images(12)
+    model, x = tiny_zfnet(), _images(12)
     top = top_activations(model, x.split(5), "relu3", k=3, progress=False)
     alive = [c for c in range(len(top.values)) if top.values[c, -1] > 0]
     channels = [alive[3], alive[0], alive[5]]  # in any order; zero seeds would prove nothing
@@ -183,7 +178,7 @@ def test_project_top_equals_one_project_call_per_selection(batch_size):
 
 
 def test_project_top_accepts_a_function_that_loads_images_by_index():
-    model, x = _zfnet(), _images(10)
+    model, x = tiny_zfnet(), _images(10)
     top = top_activations(model, x.split(4), "pool5", k=2, progress=False)
     asked = []
 
@@ -197,7 +192,7 @@ def test_project_top_accepts_a_function_that_loads_images_by_index():
 
 
 def test_project_top_leaves_missing_entries_zero():
-    model, x = _zfnet(), _images(2)
+    model, x = tiny_zfnet(), _images(2)
     top = top_activations(model, x, "relu2", k=4, progress=False)
     alive = [c for c in range(len(top.values)) if top.values[c, 1] > 0]
     pixels = project_top(model, x, top, alive[:2])
@@ -206,7 +201,7 @@ def test_project_top_leaves_missing_entries_zero():
 
 
 def test_project_top_rejects_images_other_than_those_mined():
-    model, x = _zfnet(), _images(6)
+    model, x = tiny_zfnet(), _images(6)
     top = top_activations(model, x.split(3), "relu3", k=3, progress=False)
     with pytest.raises(ValueError, match="same order"):
         project_top(model, x.flip(0), top, [0, 1, 2])
@@ -228,7 +223,7 @@ def _hand_top(rows: list[int], cols: list[int], images: list[int] | None = None)
 
 
 def test_patches_have_the_documented_shape_and_centre_patches_are_the_image_crop():
-    model = _zfnet()
+    model = tiny_zfnet()
     rf = receptive_fields(model)["relu2"]  # 27 pixels, stride 8: inside a 64-pixel image
     pixels = np.random.default_rng(0).integers(0, 256, (6, 64, 64, 3), dtype=np.uint8)
     top = top_activations(model, _images(6).split(4), "relu2", k=3, progress=False)
@@ -325,7 +320,7 @@ def test_missing_entries_give_grey_patches():
 
 
 def test_patches_reject_images_of_another_size_than_the_network_input():
-    model = _zfnet()
+    model = tiny_zfnet()
     top = top_activations(model, _images(2), "relu2", k=1, progress=False)
     with pytest.raises(ValueError, match="64x64"):
         top_patches(np.zeros((2, 73, 73, 3), np.uint8), top, [0], receptive_fields(model)["relu2"])
@@ -370,7 +365,7 @@ def _calls(model: nn.Module, x: torch.Tensor) -> list:
 
 
 def test_the_model_comes_back_unchanged_even_when_a_call_raises():
-    model, x = _zfnet(), _images(4)
+    model, x = tiny_zfnet(), _images(4)
     model.train()
     model.features.relu1.eval()
     fired = []
@@ -397,23 +392,23 @@ def test_an_unknown_layer_is_rejected_before_reading_data():
         yield
 
     with pytest.raises(KeyError, match="conv9"):
-        top_activations(_zfnet(), never(), "conv9", progress=False)
+        top_activations(tiny_zfnet(), never(), "conv9", progress=False)
 
 
 @pytest.mark.parametrize("k", [0, -1, 1.5, True])
 def test_k_must_be_a_positive_integer(k):
     with pytest.raises(ValueError, match="k must be"):
-        top_activations(_zfnet(), _images(2), "relu2", k=k, progress=False)
+        top_activations(tiny_zfnet(), _images(2), "relu2", k=k, progress=False)
 
 
 @pytest.mark.parametrize("batches", [[], [torch.zeros(0, 3, 64, 64)]], ids=["none", "empty"])
 def test_empty_data_is_rejected(batches):
     with pytest.raises(ValueError, match="no images"):
-        top_activations(_zfnet(), batches, "relu2", progress=False)
+        top_activations(tiny_zfnet(), batches, "relu2", progress=False)
 
 
 def test_unknown_channels_are_rejected():
-    model, x = _zfnet(), _images(2)
+    model, x = tiny_zfnet(), _images(2)
     top = top_activations(model, x, "relu2", k=1, progress=False)
     with pytest.raises(ValueError, match="has 32 maps"):
         project_top(model, x, top, [32])

@@ -1,4 +1,4 @@
-"""Tests for zfviz.models: the paper's architecture, its variants and its layer names."""
+"""Tests for zfviz.nets.models: the paper's architecture, its variants and its layer names."""
 
 import pytest
 import torch
@@ -6,7 +6,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from torch import nn
 
-from zfviz.models import (
+from zfviz.nets.layers import get_layer
+from zfviz.nets.models import (
     ArchSpec,
     ConvLayer,
     ConvNet,
@@ -15,7 +16,6 @@ from zfviz.models import (
     alexnet_spec,
     count_parameters,
     feature_sizes,
-    get_layer,
     init_weights,
     layer_names,
     resolve_layer_name,

@@ -2,11 +2,11 @@ import numpy as np
 import pytest
 import torch
 import torch.nn.functional as F
+from tiny import tiny_zfnet
 from torch import nn
 
-from zfviz.deconvnet import activations
-from zfviz.models import zfnet
-from zfviz.occlusion import (
+from zfviz.methods.deconvnet import activations
+from zfviz.methods.occlusion import (
     OcclusionMaps,
     drop_inside_box,
     occlude,
@@ -14,11 +14,6 @@ from zfviz.occlusion import (
     occlusion,
     pixel_drop,
 )
-
-
-def _zfnet() -> nn.Module:
-    torch.manual_seed(0)
-    return zfnet(num_classes=5, input_size=64, width=0.125, fc_units=32).eval()
 
 
 def _image(seed: int = 1) -> torch.Tensor:
@@ -46,7 +41,7 @@ def _one_at_a_time(model, image, label, size, stride, channel, fill=0.0):
 
 @pytest.mark.parametrize("batch_size", [1, 7, 64])
 def test_batched_maps_equal_a_one_at_a_time_loop(batch_size):
-    model, image = _zfnet(), _image()
+    model, image = tiny_zfnet().eval(), _image()
     maps = occlusion(model, image, label=2, size=16, stride=12, batch_size=batch_size)
     prob, feature, predicted = _one_at_a_time(model, image, 2, 16, 12, maps.channel)
     torch.testing.assert_close(maps.probability, prob, rtol=1e-4, atol=1e-6)
@@ -55,7 +50,7 @@ def test_batched_maps_equal_a_one_at_a_time_loop(batch_size):
 
 
 def test_the_tracked_map_is_the_strongest_on_the_clean_image():
-    model, image = _zfnet(), _image()
+    model, image = tiny_zfnet().eval(), _image()
     maps = occlusion(model, image, label=0, size=32, stride=32, with_projection=False)
     totals = activations(model, image[None], "pool5")[0].flatten(1).sum(1)
     assert maps.channel == int(totals.argmax())
@@ -66,12 +61,12 @@ def test_the_tracked_map_is_the_strongest_on_the_clean_image():
 
 
 def test_a_chosen_channel_is_tracked_instead():
-    maps = occlusion(_zfnet(), _image(), label=0, size=32, stride=32, channel=3)
+    maps = occlusion(tiny_zfnet().eval(), _image(), label=0, size=32, stride=32, channel=3)
     assert maps.channel == 3
 
 
 def test_the_projection_is_of_the_tracked_map_on_the_clean_image():
-    maps = occlusion(_zfnet(), _image(), label=0, size=32, stride=32)
+    maps = occlusion(tiny_zfnet().eval(), _image(), label=0, size=32, stride=32)
     assert maps.projection is not None and maps.projection.shape == (3, 64, 64)
     assert maps.projection.abs().sum() > 0
 
@@ -101,7 +96,7 @@ def test_any_classifier_and_a_module_name_work_without_projection():
 
 def test_pixel_drop_equals_captum_occlusion_with_probabilities():
     captum = pytest.importorskip("captum.attr")
-    model, image = _zfnet(), _image()
+    model, image = tiny_zfnet().eval(), _image()
     maps = occlusion(model, image, label=3, size=16, stride=8, with_projection=False)
 
     def probability(x):
@@ -146,18 +141,18 @@ def test_no_drop_anywhere_gives_nan_shares():
 def test_bad_occluders_labels_and_layers_are_clear_errors(kwargs, message):
     args = {"label": 0, **kwargs}
     with pytest.raises((ValueError, KeyError), match=message):
-        occlusion(_zfnet(), _image(), **args)
+        occlusion(tiny_zfnet().eval(), _image(), **args)
 
 
 @pytest.mark.parametrize("image", [torch.zeros(64, 64), torch.zeros(1, 3, 64, 64),
                                    torch.zeros(3, 64, 64, dtype=torch.uint8)])  # fmt: skip
 def test_images_of_the_wrong_shape_or_type_are_rejected(image):
     with pytest.raises(ValueError, match="expected"):
-        occlusion(_zfnet(), image, label=0, size=8, stride=8)
+        occlusion(tiny_zfnet().eval(), image, label=0, size=8, stride=8)
 
 
 def test_the_model_comes_back_unchanged_even_after_an_error():
-    model = _zfnet().train()
+    model = tiny_zfnet().eval().train()
     weights = {k: v.clone() for k, v in model.state_dict().items()}
     occlusion(model, _image(), label=0, size=32, stride=32)
     with pytest.raises(ValueError):
@@ -170,9 +165,9 @@ def test_the_model_comes_back_unchanged_even_after_an_error():
 def test_the_figure_has_the_papers_five_panels_and_names_the_classes_it_shows():
     import matplotlib.pyplot as plt
 
-    from zfviz.plotting import occlusion_figure
+    from zfviz.book.plotting import occlusion_figure
 
-    maps = occlusion(_zfnet(), _image(), label=1, size=16, stride=16)
+    maps = occlusion(tiny_zfnet().eval(), _image(), label=1, size=16, stride=16)
     names = ["a", "b", "c", "d", "e"]
     fig = occlusion_figure(maps, np.zeros((64, 64, 3), np.uint8), names)
     titles = [ax.get_title() for ax in fig.axes]

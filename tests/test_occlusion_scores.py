@@ -1,12 +1,12 @@
-"""Occlusion against ground truth, and its claims (zfviz.occlusion_scores)."""
+"""Occlusion against ground truth, and its claims (zfviz.methods.occlusion_scores)."""
 
 import numpy as np
 import pytest
 import torch
 from torch import nn
 
-from zfviz import world
-from zfviz.occlusion_scores import (
+from zfviz.data import world
+from zfviz.methods.occlusion_scores import (
     claim_context_bias,
     claim_drop_on_object,
     claim_feature_drops_over_projection,
@@ -112,7 +112,7 @@ def test_the_claim_names_the_images_it_was_judged_on():
 def _fig7_maps(feature_follows_projection: bool, evidence_on_projection: bool):
     """Constructed Fig. 7 maps on a 32-px image: the projection fills the top-left 8x8 corner;
     an 8-px square moves by 4 px (7 x 7 positions)."""
-    from zfviz.occlusion import OcclusionMaps
+    from zfviz.methods.occlusion import OcclusionMaps
 
     positions = list(range(0, 25, 4))
     projection = torch.zeros(3, 32, 32)

@@ -7,8 +7,8 @@ from pathlib import Path
 
 import yaml
 
-from zfviz.paper import CHAPTERS, FINDINGS, MEASURES, findings_table, side_by_side
-from zfviz.results import Recorded
+from zfviz.core.paper import CHAPTERS, FINDINGS, MEASURES, findings_table, side_by_side
+from zfviz.core.results import Recorded
 
 ROOT = Path(__file__).resolve().parent.parent
 

@@ -2,7 +2,7 @@ import numpy as np
 import pytest
 import torch
 
-from zfviz.preprocess import Preprocess, crop_source_size, ten_crop_offsets
+from zfviz.data.preprocess import Preprocess, crop_source_size, ten_crop_offsets
 
 
 def _images(n=3, side=128, seed=0):
@@ -73,7 +73,7 @@ def test_wrong_image_size_is_an_error_naming_both_sizes():
 
 
 def test_imagenet_preprocessing_normalises_per_channel_and_round_trips():
-    from zfviz.preprocess import ImageNetPreprocess
+    from zfviz.data.preprocess import ImageNetPreprocess
 
     pre = ImageNetPreprocess(image_size=8)
     images = np.random.default_rng(0).integers(0, 256, (2, 8, 8, 3), dtype=np.uint8)
@@ -84,7 +84,7 @@ def test_imagenet_preprocessing_normalises_per_channel_and_round_trips():
 
 
 def test_imagenet_preprocessing_rejects_images_not_yet_cropped_to_size():
-    from zfviz.preprocess import ImageNetPreprocess
+    from zfviz.data.preprocess import ImageNetPreprocess
 
     with pytest.raises(ValueError, match="expected images of 224x224"):
         ImageNetPreprocess()(np.zeros((1, 256, 256, 3), np.uint8))

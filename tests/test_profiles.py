@@ -1,6 +1,6 @@
 import pytest
 
-from zfviz import profiles
+from zfviz.core import profiles
 
 
 def test_quick_is_the_default_profile(monkeypatch):

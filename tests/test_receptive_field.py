@@ -2,9 +2,10 @@ import pytest
 import torch
 from hypothesis import assume, given, settings
 from hypothesis import strategies as st
+from tiny import tiny_zfnet
 from torch import nn
 
-from zfviz.receptive_field import ReceptiveField, receptive_fields
+from zfviz.nets.receptive_field import ReceptiveField, receptive_fields
 
 
 def _support(net: nn.Module, size: int, row: int, col: int, channels: int = 2):
@@ -104,12 +105,11 @@ def test_model_without_features_sequence_is_an_error():
 
 
 def test_deconvnet_projections_at_layer_2_stay_inside_their_fields():
-    from zfviz.deconvnet import project
-    from zfviz.models import zfnet
-    from zfviz.receptive_field import claim_projections_in_field, receptive_fields
+    from zfviz.methods.deconvnet import project
+    from zfviz.nets.receptive_field import claim_projections_in_field, receptive_fields
 
     torch.manual_seed(0)
-    net = zfnet(num_classes=5, input_size=64, width=0.125, fc_units=32).eval()
+    net = tiny_zfnet().eval()
     p = project(net, torch.randn(3, 3, 64, 64), "relu2", top=2)
     field = receptive_fields(net)["relu2"]
     assert field.size < 64  # a field smaller than the image: the claim can fail
@@ -118,7 +118,7 @@ def test_deconvnet_projections_at_layer_2_stay_inside_their_fields():
 
 
 def test_a_projection_with_energy_outside_the_field_fails_the_claim():
-    from zfviz.receptive_field import ReceptiveField, claim_projections_in_field
+    from zfviz.nets.receptive_field import ReceptiveField, claim_projections_in_field
 
     field = ReceptiveField(size=7, stride=2, top_left=-1)
     pixels = torch.zeros(1, 3, 32, 32)

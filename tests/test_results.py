@@ -6,7 +6,7 @@ import os
 import numpy as np
 import pytest
 
-from zfviz.results import ResultsError, read, read_all, record, results_dir
+from zfviz.core.results import ResultsError, read, read_all, record, results_dir
 
 
 def test_recorded_values_read_back_per_profile(tmp_path):

@@ -1,4 +1,4 @@
-"""The set-up cell: one source (zfviz.setup_cell) in every chapter, pinned to this release."""
+"""The set-up cell: one source (zfviz.book.setup_cell) in every chapter, pinned to this release."""
 
 import re
 import shutil
@@ -10,7 +10,8 @@ from pathlib import Path
 import nbformat
 import pytest
 
-from zfviz import __version__, setup_cell
+from zfviz import __version__
+from zfviz.book import setup_cell
 
 ROOT = Path(__file__).resolve().parent.parent
 

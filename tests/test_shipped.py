@@ -1,4 +1,4 @@
-"""The networks that ship in zfviz/zoo are the ones this code trains, and are checked."""
+"""The networks that ship in zfviz/nets/zoo are the ones this code trains, and are checked."""
 
 import shutil
 import warnings
@@ -7,17 +7,18 @@ from pathlib import Path
 import pytest
 import torch
 
-from zfviz import shipped
-from zfviz.ablations import book_configs
-from zfviz.models import count_parameters
-from zfviz.profiles import get_profile
-from zfviz.train import TrainConfig, build_model, train, trained_model
+from zfviz.core.profiles import get_profile
+from zfviz.nets import ship, shipped
+from zfviz.nets.models import count_parameters
+from zfviz.nets.shipped import trained_model
+from zfviz.nets.train import TrainConfig, build_model, train
+from zfviz.nets.variants import book_configs
 
 ROOT = Path(__file__).resolve().parent.parent
 
 CONFIGS = book_configs(get_profile("quick"))
 SHIPPED = shipped.shipped_configs()
-REFRESH = "refresh them with `python -m zfviz.shipped` (about 25 minutes on 2 cores)"
+REFRESH = "refresh them with `python -m zfviz.nets.ship` (about 25 minutes on 2 cores)"
 
 
 def test_every_network_the_chapters_load_ships_and_verifies():
@@ -78,8 +79,7 @@ def test_a_shipped_file_missing_from_the_manifest_is_ignored_with_a_warning(tmp_
 
 
 def test_ship_then_load_gives_the_same_predictions_to_float16_precision(tmp_path):
-    config = TrainConfig(image_size=48, width=0.125, fc_units=16, train_per_class=2,
-                         val_per_class=1, epochs=1, lr_drops=(), snapshot_epochs=())  # fmt: skip
+    config = TrainConfig.tiny(train_per_class=2)
     result = train(config, progress=False)
     shipped.ship(result, "tiny", threads=torch.get_num_threads(), folder=tmp_path)
     loaded = shipped.load(config, tmp_path)
@@ -117,7 +117,7 @@ def test_the_cheapest_shipped_network_retrained_from_scratch_ends_where_it_shipp
 
 
 def test_the_check_command_says_every_shipped_network_verifies(capsys):
-    assert shipped.main(["--check"]) == 0
+    assert ship.main(["--check"]) == 0
     assert f"all {len(SHIPPED)} shipped networks verify" in capsys.readouterr().out
 
 
@@ -128,7 +128,7 @@ def test_every_shipped_file_is_package_data_so_an_install_has_it():
 
     patterns = tomllib.loads((ROOT / "pyproject.toml").read_text())["tool"]["setuptools"][
         "package-data"
-    ]["zfviz"]
-    files = [p.relative_to(ROOT / "zfviz").as_posix() for p in shipped.SHIPPED_DIR.iterdir()]
+    ]["zfviz.nets"]
+    files = [p.relative_to(ROOT / "zfviz/nets").as_posix() for p in shipped.SHIPPED_DIR.iterdir()]
     assert files and all(any(fnmatch.fnmatch(f, pat) for pat in patterns) for f in files), files
-    assert shipped.SHIPPED_DIR.parent == ROOT / "zfviz"
+    assert shipped.SHIPPED_DIR.parent == ROOT / "zfviz" / "nets"

@@ -1,4 +1,4 @@
-"""The student edition (``python -m zfviz.student_edition OUTDIR``): no solution leaks, every
+"""The student edition (``python -m zfviz.book.student_edition OUTDIR``): no solution leaks, every
 exercise keeps its statement and its check, the copy builds, and its exercises run.
 
 What runs, and why not more. Every notebook of the book already runs twice in CI (nbval and
@@ -27,7 +27,13 @@ import pytest
 import yaml
 from nbclient import NotebookClient
 
-from zfviz.student_edition import STUB_LINE, main, strip_markdown, strip_notebook, write_edition
+from zfviz.book.student_edition import (
+    STUB_LINE,
+    main,
+    strip_markdown,
+    strip_notebook,
+    write_edition,
+)
 
 ROOT = Path(__file__).resolve().parent.parent
 JUPYTER_BOOK = shutil.which("jupyter-book", path=os.path.dirname(sys.executable)) or "jupyter-book"
@@ -187,4 +193,5 @@ def test_student_exercises_run_and_say_not_implemented_yet(edition):
 
 def test_readme_and_guide_give_the_command():
     for page in ("README.md", "book/instructors.md"):
-        assert "python -m zfviz.student_edition student-book" in (ROOT / page).read_text(), page
+        command = "python -m zfviz.book.student_edition student-book"
+        assert command in (ROOT / page).read_text(), page

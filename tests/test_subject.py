@@ -3,9 +3,9 @@ import pytest
 import torch
 from conftest import fake_imagenette
 
-from zfviz.preprocess import ImageNetPreprocess, Preprocess
-from zfviz.profiles import get_profile
-from zfviz.subject import load_subject
+from zfviz.book.subject import load_subject
+from zfviz.core.profiles import get_profile
+from zfviz.data.preprocess import ImageNetPreprocess, Preprocess
 
 
 @pytest.fixture
@@ -28,7 +28,7 @@ def test_the_quick_subject_is_the_world_at_network_size_with_its_annotations(tin
 
 
 def test_the_quick_subject_crops_images_masks_and_boxes_alike(tiny_quick):
-    from zfviz import world
+    from zfviz.data import world
 
     subject = load_subject(tiny_quick, progress=False)
     full = world.make_split("val", "source", n_per_class=2, size=55, with_masks=True)
@@ -65,19 +65,19 @@ def test_the_full_subject_is_imagenet_zfnet_on_imagenette(tmp_path, zfnet_weight
 
 def test_the_full_subject_without_data_or_internet_says_what_to_do(tmp_path, zfnet_weights,
                                                                    monkeypatch):  # fmt: skip
-    import zfviz.datasets
+    import zfviz.data.datasets
 
     def offline(root):
         raise RuntimeError("could not download Imagenette (no network)")
 
-    monkeypatch.setattr(zfviz.datasets, "_download", offline)
+    monkeypatch.setattr(zfviz.data.datasets, "_download", offline)
     with pytest.raises(RuntimeError, match="could not download Imagenette"):
         load_subject(get_profile("full", device="cpu"), data_root=tmp_path,
                      weights_path=zfnet_weights, progress=False)  # fmt: skip
 
 
 def test_a_seed_outside_the_book_networks_is_a_clear_error_before_any_work():
-    from zfviz.profiles import get_profile
+    from zfviz.core.profiles import get_profile
 
     with pytest.raises(ValueError, match=r"seed must be one of \(0, 1, 2\)"):
         load_subject(get_profile("quick"), n_per_class=1, seed=3)

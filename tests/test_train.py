@@ -4,14 +4,14 @@ import pytest
 import torch
 from torch import nn
 
-from zfviz.train import (
+from zfviz.nets.shipped import trained_model
+from zfviz.nets.train import (
     FilterRenorm,
     TrainConfig,
     checkpoint_path,
     filter_rms,
     paper_radius,
     train,
-    trained_model,
 )
 
 TINY = TrainConfig(
@@ -151,7 +151,7 @@ def _without_seconds(history: list[dict]) -> list[dict]:
 def _interrupt_in_epoch(monkeypatch, epoch: int) -> None:
     # evaluate() runs once per epoch, before the epoch's state is saved: failing in epoch
     # `epoch` leaves the state of epoch - 1 behind, as a Ctrl-C there would
-    import zfviz.train as training
+    import zfviz.nets.train as training
 
     real, calls = training.evaluate, []
 
@@ -209,19 +209,19 @@ def test_a_bf16_network_is_cached_apart_from_the_float32_one(cache):
 
 # ---- claims about a training run ----------------------------------------------------------
 
-from zfviz.preprocess import Preprocess  # noqa: E402
-from zfviz.train import (  # noqa: E402
-    _load_data,
+from zfviz.data.preprocess import Preprocess  # noqa: E402
+from zfviz.nets.train import (  # noqa: E402
     build_model,
     claim_beats_pixel_baseline,
     claim_learns_the_task,
     evaluate,
+    load_data,
 )
 
 
 def _untrained_accuracy() -> float:
     config = TINY.replace(val_per_class=10)
-    train_split, val_split = _load_data(config)
+    train_split, val_split = load_data(config)
     preprocess = Preprocess.fit(train_split.images, config.image_size)
     torch.manual_seed(0)
     model = build_model(config, num_classes=10)

@@ -2,9 +2,7 @@ import numpy as np
 import pytest
 import torch
 
-from zfviz.models import zfnet
-from zfviz.train import TrainConfig
-from zfviz.transfer import (
+from zfviz.methods.transfer import (
     FoldScores,
     extract_features,
     fit_probe,
@@ -19,14 +17,10 @@ from zfviz.transfer import (
     scratch_model,
     train_from_scratch,
 )
+from zfviz.nets.train import TrainConfig
 
 
 @pytest.fixture
-def tiny():
-    torch.manual_seed(0)
-    return zfnet(num_classes=5, input_size=64, width=0.125, fc_units=32)
-
-
 def _state(model):
     return {k: v.clone() for k, v in model.state_dict().items()}
 
@@ -199,10 +193,10 @@ def test_holdout_rejects_a_class_too_small_for_pool_and_test():
 def test_the_from_scratch_baseline_trains_exactly_as_the_books_networks_do():
     # one training loop: train_from_scratch on the world's training split, with the main
     # training's schedule (drops at 70% and 90% of the epochs), gives the same weights as
-    # zfviz.train.train on that configuration
-    from zfviz import world
-    from zfviz.preprocess import crop_source_size
-    from zfviz.train import train
+    # zfviz.nets.train.train on that configuration
+    from zfviz.data import world
+    from zfviz.data.preprocess import crop_source_size
+    from zfviz.nets.train import train
 
     epochs = 3
     config = TrainConfig(image_size=48, width=0.125, fc_units=32, train_per_class=5,

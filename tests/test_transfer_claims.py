@@ -1,10 +1,10 @@
-"""Table 4 and Fig. 9's claims as verdicts (zfviz.transfer_claims)."""
+"""Table 4 and Fig. 9's claims as verdicts (zfviz.methods.transfer_claims)."""
 
 import numpy as np
 import pytest
 
-from zfviz.transfer import FoldScores
-from zfviz.transfer_claims import (
+from zfviz.methods.transfer import FoldScores
+from zfviz.methods.transfer_claims import (
     claim_above_chance,
     claim_grows_with_data,
     claim_pretrained_beats_scratch,
@@ -47,7 +47,7 @@ def test_scores_must_hold_one_accuracy_per_fold():
 
 
 def test_cross_validation_rejects_a_penalty_so_strong_the_probe_cannot_learn():
-    from zfviz.transfer import choose_c
+    from zfviz.methods.transfer import choose_c
 
     rng = np.random.default_rng(0)
     y = np.repeat([0, 1, 2], 20)
@@ -57,7 +57,7 @@ def test_cross_validation_rejects_a_penalty_so_strong_the_probe_cannot_learn():
 
 
 def test_the_papers_table7_rises_and_peaks_at_layer_5_or_above():
-    from zfviz.transfer_claims import (
+    from zfviz.methods.transfer_claims import (
         PAPER_TABLE7_SVM,
         claim_best_layer_deep,
         claim_rises_with_depth,
@@ -68,14 +68,14 @@ def test_the_papers_table7_rises_and_peaks_at_layer_5_or_above():
 
 
 def test_a_curve_that_peaks_at_layer_3_fails_the_best_layer_claim():
-    from zfviz.transfer_claims import claim_best_layer_deep
+    from zfviz.methods.transfer_claims import claim_best_layer_deep
 
     verdict = claim_best_layer_deep({1: 0.3, 2: 0.4, 3: 0.6, 4: 0.5, 5: 0.45})
     assert not verdict.holds and verdict.margin == pytest.approx(-1.0)
 
 
 def test_a_curve_that_falls_from_layer_1_fails_the_rise_claim():
-    from zfviz.transfer_claims import claim_rises_with_depth
+    from zfviz.methods.transfer_claims import claim_rises_with_depth
 
     assert not claim_rises_with_depth({1: 0.5, 2: 0.6, 3: 0.55}).holds
     with pytest.raises(ValueError, match="layers \\[3\\]"):

@@ -14,11 +14,13 @@ import torch
 import torchvision
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from tiny import tiny_zfnet
 from torch import nn
 
-from zfviz.checks import ArgumentTypeError, LayerError
-from zfviz.correspondence import delta, epsilon, hamming, mask_delta, part_mask
-from zfviz.deconvnet import (
+from zfviz.core.checks import ArgumentTypeError, LayerError
+from zfviz.core.hooks import _hook_counts
+from zfviz.methods.correspondence import delta, epsilon, hamming, mask_delta, part_mask
+from zfviz.methods.deconvnet import (
     Selection,
     activations,
     backprop_projection,
@@ -26,24 +28,17 @@ from zfviz.deconvnet import (
     project_maps,
     resolve_layer,
 )
-from zfviz.gradcam import grad_cam
-from zfviz.hooks import _hook_counts
-from zfviz.invariance import layer_features
-from zfviz.layers import find_layer
-from zfviz.mining import top_activations
-from zfviz.models import zfnet
-from zfviz.occlusion import occlusion
-from zfviz.receptive_field import smallest_input
-from zfviz.transfer import extract_features
-from zfviz.weights import WeightsFileError, load_pretrained
+from zfviz.methods.gradcam import grad_cam
+from zfviz.methods.invariance import layer_features
+from zfviz.methods.mining import top_activations
+from zfviz.methods.occlusion import occlusion
+from zfviz.methods.transfer import extract_features
+from zfviz.nets.layers import find_layer
+from zfviz.nets.receptive_field import smallest_input
+from zfviz.nets.weights import WeightsFileError, load_pretrained
 
 SIZE = 64
 FEW = settings(max_examples=25, deadline=None)
-
-
-def _zfnet() -> nn.Module:
-    torch.manual_seed(0)
-    return zfnet(num_classes=5, input_size=SIZE, width=0.125, fc_units=32)
 
 
 @pytest.fixture(scope="module")
@@ -151,13 +146,13 @@ _IMAGE_CALLS = {
 @pytest.mark.parametrize("function", sorted(_IMAGE_CALLS))
 def test_bad_images_are_refused_naming_the_argument_before_any_forward_pass(function, image, kind):
     call, name = _IMAGE_CALLS[function]
-    model = _zfnet()
+    model = tiny_zfnet()
     _refused(model, lambda: call(model, image), kind, name)
 
 
 @pytest.mark.parametrize(("image", "kind"), _BAD_IMAGES)
 def test_occlusion_refuses_bad_images_naming_the_argument(image, kind):
-    model = _zfnet()
+    model = tiny_zfnet()
     # one image (3, H, W): each bad batch loses its first dimension (the 3-D one becomes 2-D)
     one = image
     if isinstance(image, torch.Tensor):
@@ -166,7 +161,7 @@ def test_occlusion_refuses_bad_images_naming_the_argument(image, kind):
 
 
 def test_masked_images_are_checked_too():
-    model = _zfnet()
+    model = tiny_zfnet()
     x = torch.rand(2, 3, SIZE, SIZE)
     _refused(model, lambda: epsilon(model, x, _NAN, 5), ValueError, "masked_images", "finite")
 
@@ -176,7 +171,7 @@ def test_masked_images_are_checked_too():
 
 @pytest.mark.parametrize("dtype", [torch.float64, torch.float16, torch.bfloat16])
 def test_images_of_another_float_dtype_are_cast_to_the_models(dtype):
-    model = _zfnet()
+    model = tiny_zfnet()
     x = torch.rand(2, 3, SIZE, SIZE)
     ref = project(model, x, "conv2").pixels
     got = project(model, x.to(dtype), "conv2")
@@ -190,7 +185,7 @@ def test_images_of_another_float_dtype_are_cast_to_the_models(dtype):
 
 
 def test_numpy_images_are_accepted_where_the_type_hints_say_so():
-    model = _zfnet()
+    model = tiny_zfnet()
     x = np.random.default_rng(0).random((2, 3, SIZE, SIZE))  # float64
     f = extract_features(model, x, None, [5, 7], progress=False)
     assert f[7].shape == (2, 32)
@@ -199,7 +194,7 @@ def test_numpy_images_are_accepted_where_the_type_hints_say_so():
 
 
 def test_a_double_model_gets_double_images():
-    model = _zfnet().double()
+    model = tiny_zfnet().double()
     assert project(model, torch.rand(1, 3, SIZE, SIZE), "conv1").pixels.dtype == torch.float64
 
 
@@ -246,7 +241,7 @@ _NOT_INTS = st.one_of(
 @FEW
 @given(value=_NOT_INTS)
 def test_occlusion_refuses_non_integer_counts(value):
-    model = _zfnet()
+    model = tiny_zfnet()
     image = torch.rand(3, SIZE, SIZE)
     for name in ("label", "size", "stride", "batch_size", "channel"):
         args = {"label": 0, "size": 16, "stride": 16, name: value}
@@ -258,7 +253,7 @@ def test_occlusion_refuses_non_integer_counts(value):
 @FEW
 @given(value=st.integers(max_value=0))
 def test_occlusion_refuses_counts_below_one(value):
-    model = _zfnet()
+    model = tiny_zfnet()
     image = torch.rand(3, SIZE, SIZE)
     for name in ("size", "stride", "batch_size"):
         args = {"label": 0, "size": 16, "stride": 16, name: value}
@@ -268,7 +263,7 @@ def test_occlusion_refuses_counts_below_one(value):
 @FEW
 @given(value=st.integers(max_value=-1) | st.integers(min_value=5, max_value=10**6))
 def test_occlusion_refuses_labels_that_are_not_classes(value):
-    model = _zfnet()
+    model = tiny_zfnet()
     _refused(model, lambda: occlusion(model, torch.rand(3, SIZE, SIZE), value, 16, 16),
              ValueError, "label")  # fmt: skip
 
@@ -276,7 +271,7 @@ def test_occlusion_refuses_labels_that_are_not_classes(value):
 @FEW
 @given(fill=st.sampled_from([None, "grey", float("nan"), float("inf"), [0.0], True]))
 def test_occlusion_refuses_a_fill_that_is_not_a_finite_number(fill):
-    model = _zfnet()
+    model = tiny_zfnet()
     kind = ValueError if isinstance(fill, float) else TypeError
     _refused(model, lambda: occlusion(model, torch.rand(3, SIZE, SIZE), 0, 16, 16, fill=fill),
              kind, "fill")  # fmt: skip
@@ -298,13 +293,13 @@ def test_selection_fields_must_be_non_negative_integers(value):
     ids=["floats", "bools", "strings", "float array", "float tensor"],
 )
 def test_grad_cam_refuses_labels_that_are_not_integers(labels):
-    model = _zfnet()
+    model = tiny_zfnet()
     _refused(model, lambda: grad_cam(model, torch.rand(2, 3, SIZE, SIZE), labels=labels),
              TypeError, "labels")  # fmt: skip
 
 
 def test_grad_cam_refuses_a_wrong_number_of_labels():
-    model = _zfnet()
+    model = tiny_zfnet()
     _refused(model, lambda: grad_cam(model, torch.rand(2, 3, SIZE, SIZE), labels=[1]),
              ValueError, "labels")  # fmt: skip
 
@@ -318,13 +313,13 @@ def test_grad_cam_refuses_a_wrong_number_of_labels():
     ],
 )
 def test_project_checks_top(kwargs, kind, name):
-    model = _zfnet()
+    model = tiny_zfnet()
     _refused(model, lambda: project(model, torch.rand(1, 3, SIZE, SIZE), 2, **kwargs), kind, name)
 
 
 @pytest.mark.parametrize("channels", [[1.5], [True], [-1]])
 def test_project_maps_checks_channels(channels):
-    model = _zfnet()
+    model = tiny_zfnet()
     kind = ValueError if channels == [-1] else TypeError
     _refused(model, lambda: project_maps(model, torch.rand(1, 3, SIZE, SIZE), 2, channels),
              kind, "channels")  # fmt: skip
@@ -342,7 +337,7 @@ def test_project_maps_checks_channels(channels):
     ],
 )
 def test_extract_features_checks_its_numbers(kwargs, kind, name):
-    model = _zfnet()
+    model = tiny_zfnet()
     args = {"layers": [5], "progress": False, **kwargs}
     _refused(model, lambda: extract_features(model, torch.rand(2, 3, SIZE, SIZE), None, **args),
              kind, name)  # fmt: skip
@@ -350,7 +345,7 @@ def test_extract_features_checks_its_numbers(kwargs, kind, name):
 
 @pytest.mark.parametrize("k", [0, -3, 1.5, True, "9"])
 def test_top_activations_checks_k(k):
-    model = _zfnet()
+    model = tiny_zfnet()
     kind = ValueError if isinstance(k, int) and not isinstance(k, bool) else TypeError
     _refused(model, lambda: top_activations(model, torch.rand(2, 3, SIZE, SIZE), 3, k=k,
                                             progress=False), kind, "k")  # fmt: skip
@@ -358,7 +353,7 @@ def test_top_activations_checks_k(k):
 
 @pytest.mark.parametrize("batch_size", [0, -1, 1.5, True])
 def test_layer_features_checks_batch_size(batch_size):
-    model = _zfnet()
+    model = tiny_zfnet()
     kind = ValueError if isinstance(batch_size, int) and not isinstance(batch_size, bool) else (
         TypeError)  # fmt: skip
     _refused(model, lambda: layer_features(model, torch.rand(2, 3, SIZE, SIZE), 5, batch_size),
@@ -383,7 +378,7 @@ def test_delta_and_hamming_refuse_non_finite_changes(bad, where):
 
 
 def test_mask_delta_of_a_nan_image_is_refused():
-    model = _zfnet()
+    model = tiny_zfnet()
     _refused(model, lambda: mask_delta(model, _NAN, part_mask(SIZE, (32, 32), 8)), ValueError,
              "images", "finite")  # fmt: skip
 
@@ -393,7 +388,7 @@ def test_mask_delta_of_a_nan_image_is_refused():
 
 @pytest.mark.parametrize("layer", ["conv9", 9, "features.conv9", "", 3.0, None, True])
 def test_unknown_layers_list_the_valid_names(layer):
-    model = _zfnet()
+    model = tiny_zfnet()
     kind = TypeError if isinstance(layer, float | bool) or layer is None else LayerError
     x = torch.rand(1, 3, SIZE, SIZE)
     calls = [
@@ -413,9 +408,9 @@ def test_unknown_layers_list_the_valid_names(layer):
 
 def test_a_layer_error_is_a_key_error_and_a_value_error():
     with pytest.raises(KeyError):
-        find_layer(_zfnet(), "conv9")
+        find_layer(tiny_zfnet(), "conv9")
     with pytest.raises(ValueError):
-        find_layer(_zfnet(), "conv9")
+        find_layer(tiny_zfnet(), "conv9")
 
 
 def test_one_name_for_a_layer_on_torchvision_models(alexnet):
@@ -428,7 +423,7 @@ def test_one_name_for_a_layer_on_torchvision_models(alexnet):
 
 
 def test_on_a_convnet_paper_numbers_and_module_names_agree():
-    model = _zfnet()
+    model = tiny_zfnet()
     assert find_layer(model, 5) == find_layer(model, "pool5") == find_layer(model, "features.pool5")
     assert resolve_layer(model, 5) == resolve_layer(model, "features.pool5") == "pool5"
 
@@ -519,7 +514,7 @@ def test_a_missing_weights_file(tmp_path):
 def test_a_corrupt_checkpoint_never_advises_unsafe_loading(tmp_path):
     import traceback
 
-    from zfviz.checkpoints import CheckpointError, load_checkpoint
+    from zfviz.core.checkpoints import CheckpointError, load_checkpoint
 
     path = tmp_path / "c.pt"
     torch.save(nn.Linear(2, 2), path)
@@ -531,12 +526,12 @@ def test_a_corrupt_checkpoint_never_advises_unsafe_loading(tmp_path):
 def test_argument_type_errors_are_still_value_errors():
     # existing callers catch ValueError for a wrong kind of input: they keep working
     with pytest.raises(ValueError):
-        project(_zfnet(), [[0.0]], 1)
+        project(tiny_zfnet(), [[0.0]], 1)
     assert issubclass(ArgumentTypeError, TypeError)
 
 
 def test_inside_box_refuses_nan_maps():
-    from zfviz.gradcam import inside_box
+    from zfviz.methods.gradcam import inside_box
 
     with pytest.raises(ValueError, match="maps and boxes must be finite"):
         inside_box(torch.full((1, 4, 4), float("nan")), [[0, 0, 2, 2]])
@@ -544,9 +539,9 @@ def test_inside_box_refuses_nan_maps():
 
 @pytest.mark.parametrize("label", [1.5, True, "2"])
 def test_true_label_probability_refuses_a_label_that_is_not_an_integer(label):
-    from zfviz.invariance import true_label_probability
+    from zfviz.methods.invariance import true_label_probability
 
-    model = _zfnet()
+    model = tiny_zfnet()
     _refused(model, lambda: true_label_probability(model, torch.rand(1, 3, SIZE, SIZE), label),
              TypeError, "label")  # fmt: skip
 

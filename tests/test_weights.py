@@ -1,4 +1,5 @@
-"""Tests for zfviz.weights, offline: conversions are checked on randomly initialised sources."""
+"""Tests for zfviz.nets.weights, offline: conversions are checked on randomly initialised
+sources."""
 
 import pytest
 import torch
@@ -7,8 +8,8 @@ from pytorchcv.models import alexnet as pytorchcv_alexnet
 from pytorchcv.models import zfnet as pytorchcv_zfnet
 from torch import nn
 
-from zfviz.models import alexnet_spec, zfnet_spec
-from zfviz.weights import (
+from zfviz.nets.models import alexnet_spec, zfnet_spec
+from zfviz.nets.weights import (
     PRETRAINED,
     from_pytorchcv,
     from_torchvision_alexnet,

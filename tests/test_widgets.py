@@ -4,8 +4,8 @@ import matplotlib.pyplot as plt
 import numpy as np
 import pytest
 
-from zfviz.plotting import mosaic, top_panel
-from zfviz.widgets import encode_image, static_slider
+from zfviz.book.plotting import mosaic, top_panel
+from zfviz.book.widgets import encode_image, static_slider
 
 
 def _frames(*sizes: int) -> dict:

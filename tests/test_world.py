@@ -1,4 +1,4 @@
-"""The embedded data world (`zfviz.world`): what the book relies on, stated as tests."""
+"""The embedded data world (`zfviz.data.world`): what the book relies on, stated as tests."""
 
 from __future__ import annotations
 
@@ -9,8 +9,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from zfviz import world
-from zfviz.world import (
+from zfviz.data import world
+from zfviz.data.world import (
     BACKGROUNDS,
     BIAS_PROBABILITY,
     BIASED_CLASSES,
@@ -19,9 +19,12 @@ from zfviz.world import (
     Pose,
     WorldBatch,
     aligned_instances,
+    catalogue,
     make_split,
     novel_splits,
+    objects,
     render_sample,
+    shapes,
 )
 
 ALL_CLASSES = SOURCE_CLASSES + NOVEL_CLASSES
@@ -195,7 +198,7 @@ def test_aligned_instances_share_keypoints_but_differ_in_pixels():
     spread = np.nanmax(b.keypoints, axis=0) - np.nanmin(b.keypoints, axis=0)
     assert np.nanmax(spread) < 1.0
     assert len(digests(b)) == 5
-    assert all(p == Pose(0.5, 0.5, world._ALIGNED_SCALE, 0.0) for p in b.poses)
+    assert all(p == Pose(0.5, 0.5, catalogue._ALIGNED_SCALE, 0.0) for p in b.poses)
 
 
 @pytest.mark.parametrize("name", ["clock", "windmill", "house"])
@@ -391,7 +394,7 @@ def test_objects_pushed_off_the_image_still_render_with_a_clipped_box(cx, cy, an
 
 
 def _parts_of(name: str, seed: int = 3) -> dict:
-    parts = world._BUILDERS[name](world._Draws(np.random.default_rng(seed)))
+    parts = objects._BUILDERS[name](shapes._Draws(np.random.default_rng(seed)))
     return {p.name: p for p in parts}
 
 
@@ -414,10 +417,10 @@ def test_a_sibling_differs_from_its_base_in_the_named_parts_only(sibling):
         elif op == "drop":
             assert name not in child
         elif op == "grow":
-            before = world._bbox(part.shapes[0].prim)
-            after = world._bbox(child[name].shapes[0].prim)
+            before = shapes._bbox(part.shapes[0].prim)
+            after = shapes._bbox(child[name].shapes[0].prim)
             ratio = (after[2] - after[0]) / (before[2] - before[0])
-            assert ratio == pytest.approx(world._GROW, rel=1e-6), name
+            assert ratio == pytest.approx(objects._GROW, rel=1e-6), name
         else:
             assert all(s.fill is not None and s.fill.kind == op for s in child[name].shapes)
 
