@@ -22,7 +22,16 @@ import torch.nn.functional as F
 from zfviz.core.checks import check_int
 from zfviz.core.claims import Verdict
 
-__all__ = ["Overlap", "thumbnails", "near_duplicates", "claim_sets_do_not_overlap"]
+__all__ = [
+    "THUMBNAIL_SIDE",
+    "Overlap",
+    "thumbnails",
+    "near_duplicates",
+    "with_planted_copy",
+    "claim_sets_do_not_overlap",
+]
+
+THUMBNAIL_SIDE = 16  # pixels: enough to tell two renderings apart, too few to see noise
 
 
 def _check_images(images: object, name: str) -> np.ndarray:
@@ -32,7 +41,7 @@ def _check_images(images: object, name: str) -> np.ndarray:
     return images
 
 
-def thumbnails(images: np.ndarray, side: int = 16) -> np.ndarray:
+def thumbnails(images: np.ndarray, side: int = THUMBNAIL_SIDE) -> np.ndarray:
     """Each image as a ``side`` x ``side`` colour thumbnail, centred and of unit length:
     ``(N, 3 * side * side)`` float64. A flat image (no variation) becomes all zeros, so it
     correlates 0 with everything.
@@ -82,7 +91,7 @@ def near_duplicates(
     a: np.ndarray,
     b: np.ndarray,
     threshold: float = 0.95,
-    side: int = 16,
+    side: int = THUMBNAIL_SIDE,
     batch_size: int = 4096,
 ) -> Overlap:
     """Every pair of images of ``a`` and ``b`` whose thumbnails correlate at ``threshold`` or more.
@@ -121,6 +130,29 @@ def near_duplicates(
         best=best,
         threshold=float(threshold),
     )
+
+
+def with_planted_copy(
+    reference: np.ndarray, query: np.ndarray, index: int = 0, noise: int = 10, seed: int = 0
+) -> np.ndarray:
+    """``query`` with one more image: ``reference[index]`` resized to the query's side
+    (nearest neighbour) with uniform noise of +-``noise`` grey levels. The negative control of
+    :func:`claim_sets_do_not_overlap`: :func:`near_duplicates` must find it.
+
+    Example:
+        >>> from zfviz.data import world
+        >>> ref = world.make_split("val", "source", n_per_class=1, size=64).images
+        >>> q = with_planted_copy(ref, world.make_split("val", "novel", 2, size=96).images, 3)
+        >>> q.shape, near_duplicates(ref, q).pairs.tolist()
+        ((21, 96, 96, 3), [[3, 20]])
+    """
+    reference, query = _check_images(reference, "reference"), _check_images(query, "query")
+    index = check_int(index, "index", minimum=0, maximum=len(reference) - 1)
+    rows = np.arange(query.shape[1]) * reference.shape[1] // query.shape[1]
+    cols = np.arange(query.shape[2]) * reference.shape[2] // query.shape[2]
+    copy = reference[index][rows][:, cols].astype(np.int16)
+    copy += np.random.default_rng(seed).integers(-noise, noise + 1, copy.shape, dtype=np.int16)
+    return np.concatenate([query, np.clip(copy, 0, 255).astype(np.uint8)[None]])
 
 
 def claim_sets_do_not_overlap(overlap: Overlap, query: str = "the novel set") -> Verdict:
