@@ -64,6 +64,7 @@ MODULES: dict[str, str] = {
     "subject": "zfviz.book.subject",
     "ledger": "zfviz.book.ledger",
     "plotting": "zfviz.book.plotting",
+    "diagrams": "zfviz.book.diagrams",
     "widgets": "zfviz.book.widgets",
     "exercises": "zfviz.book.exercises",
     "student_edition": "zfviz.book.student_edition",
