@@ -6,6 +6,7 @@ import pytest
 from zfviz.methods.transfer import FoldScores
 from zfviz.methods.transfer_claims import (
     claim_above_chance,
+    claim_beats_earlier_method_with_fewer_images,
     claim_grows_with_data,
     claim_pretrained_beats_scratch,
 )
@@ -80,3 +81,25 @@ def test_a_curve_that_falls_from_layer_1_fails_the_rise_claim():
     assert not claim_rises_with_depth({1: 0.5, 2: 0.6, 3: 0.55}).holds
     with pytest.raises(ValueError, match="layers \\[3\\]"):
         claim_rises_with_depth({1: 0.5, 2: 0.6})
+
+
+def test_the_earlier_method_claim_holds_on_the_papers_caltech256_numbers():
+    # Fig. 9 / Sec. 5.2: pretrained 65.7 at 15 per class; best earlier method 55.2 at 60
+    pretrained = {15: [0.657], 30: [0.706], 45: [0.727], 60: [0.742]}
+    earlier = {15: [0.405], 30: [0.48], 45: [0.519], 60: [0.552]}
+    verdict = claim_beats_earlier_method_with_fewer_images(pretrained, earlier)
+    assert verdict.holds
+    assert verdict.numbers["fewest images per class that beat it"] == 15
+
+
+def test_the_earlier_method_claim_fails_when_the_probe_never_catches_up():
+    pretrained = {1: [0.2], 10: [0.3], 45: [0.42]}
+    earlier = {1: [0.15], 10: [0.38], 45: [0.47]}
+    verdict = claim_beats_earlier_method_with_fewer_images(pretrained, earlier)
+    assert not verdict.holds and verdict.margin < 0
+    assert verdict.numbers["fewest images per class that beat it"] == 46
+
+
+def test_the_earlier_method_claim_ignores_a_win_at_the_same_size():
+    verdict = claim_beats_earlier_method_with_fewer_images({5: [0.1], 30: [0.9]}, {30: [0.5]})
+    assert not verdict.holds  # beating it with as many images is not the claim

@@ -21,6 +21,7 @@ __all__ = [
     "claim_pretrained_beats_scratch",
     "claim_above_chance",
     "claim_grows_with_data",
+    "claim_beats_earlier_method_with_fewer_images",
     "claim_rises_with_depth",
     "claim_best_layer_deep",
 ]
@@ -135,4 +136,38 @@ def claim_best_layer_deep(curve: Mapping[int, float], deep: int = 5, kind: str =
         float(best),
         f"layer {deep - 1}",
         float(deep - 1),
+    )
+
+
+def claim_beats_earlier_method_with_fewer_images(
+    pretrained: Mapping[int, Scores], earlier: Mapping[int, Scores], method: str = "HOG + SVM"
+) -> Verdict:
+    """With fewer training images per class, the pretrained probe beats the earlier method
+    trained with the most (Fig. 9: 6 images against the best earlier method's 60).
+
+    ``pretrained`` and ``earlier`` map images per class to fold scores. The numbers are the
+    earlier method's largest size and its mean accuracy there, and the smallest size at which
+    the pretrained probe's mean is higher (the largest size + 1 if there is none). The margin
+    is the pretrained probe's best lead over that accuracy among sizes below the largest:
+    positive when the claim holds.
+    """
+    if not pretrained or not earlier:
+        raise ValueError("pretrained and earlier must each map at least one size to scores")
+    most = max(earlier)
+    target = _stats(f"earlier[{most}]", earlier[most])[0]
+    fewer = sorted(n for n in pretrained if n < most)
+    if not fewer:
+        raise ValueError(f"pretrained has no size below the earlier method's largest, {most}")
+    leads = {n: _stats(f"pretrained[{n}]", pretrained[n])[0] - target for n in fewer}
+    winning = [n for n in fewer if leads[n] > 0]
+    smallest = winning[0] if winning else most + 1
+    return Verdict(
+        claim=f"with fewer images per class, the pretrained probe beats {method} with {most}",
+        paper="Sec. 5.2, Fig. 9",
+        numbers={
+            f"{method}, {most} per class": target,
+            "fewest images per class that beat it": float(smallest),
+        },
+        holds=bool(winning),
+        margin=max(leads.values()),
     )
