@@ -90,7 +90,8 @@ def fake_caltech(root, name="caltech101", classes=None, per_class=None):
     for k, cls in enumerate(classes):
         (folder / cls).mkdir(parents=True)
         for i in range(1, (2 + k % 3 if per_class is None else per_class) + 1):
-            h, w = 24 + 8 * i, 40 - 6 * i
+            j = (i - 1) % 4 + 1  # four sizes, over and over: any per_class works
+            h, w = 24 + 8 * j, 40 - 6 * j
             pixels = rng.integers(0, 256, (h, w, 3), dtype=np.uint8)
             image = Image.fromarray(pixels).convert("L" if (k + i) % 3 == 0 else "RGB")
             file = f"image_{i:04d}.jpg" if name == "caltech101" else f"{cls[:3]}_{i:04d}.jpg"

@@ -1,6 +1,6 @@
 """The rendered book: it builds with warnings as errors, and every chapter in the table of contents
-becomes a page. (Each notebook is also run cell by cell by nbval: see pyproject.toml.) The build
-itself is the session fixture ``built_book`` (tests/conftest.py), shared with test_browser.py."""
+becomes a page. The build executes every chapter (a failing cell or claim check fails it); it
+is the session fixture ``built_book`` (tests/conftest.py), shared with test_browser.py."""
 
 import os
 

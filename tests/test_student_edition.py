@@ -1,8 +1,8 @@
 """The student edition (``python -m zfviz.book.student_edition OUTDIR``): no solution leaks, every
 exercise keeps its statement and its check, the copy builds, and its exercises run.
 
-What runs, and why not more. Every notebook of the book already runs twice in CI (nbval and
-the book build), about ten minutes in all. The student edition changes nothing before a
+What runs, and why not more. Every notebook of the book already runs in CI (the book build, and
+the full profile's rehearsal). The student edition changes nothing before a
 chapter's "Exercises" section, which ``test_the_chapter_before_the_exercises_is_unchanged``
 asserts cell by cell, so running those cells again would test the same code a third time for
 ten more minutes. What the student edition does change is the Exercises section (stubs in
