@@ -15,13 +15,15 @@ import torch
 from conftest import fake_caltech, fake_imagenette
 
 ROOT = Path(__file__).resolve().parent.parent
-# Part of every test run (CI included); ZFVIZ_REHEARSAL_TEST=0 skips it while developing.
+# Opt-in: ZFVIZ_REHEARSAL_TEST=1 pytest tests/test_full_rehearsal.py. It takes about 12 minutes
+# on 2 CPU cores (measured 2026-12-03), over its 8-minute CI budget and over what CI's 25
+# minutes leave beside the book build; it joins CI when it fits.
 pytestmark = pytest.mark.skipif(
-    os.environ.get("ZFVIZ_REHEARSAL_TEST") == "0",
-    reason="ZFVIZ_REHEARSAL_TEST=0 skips the full-profile rehearsal",
+    os.environ.get("ZFVIZ_REHEARSAL_TEST") != "1",
+    reason="the full-profile rehearsal runs when ZFVIZ_REHEARSAL_TEST=1 (about 12 min)",
 )
 CHAPTERS = sorted(p.stem for p in (ROOT / "book").glob("*.ipynb"))
-# a few novel classes with enough images for the transfer chapters' smallest splits
+# a few novel classes with enough images for the transfer chapters' splits (30 to train, 1+ to test)
 CALTECH_CLASSES = ["BACKGROUND_Google"] + [f"class{k}" for k in range(6)]
 
 
@@ -34,7 +36,7 @@ def rehearsal(tmp_path_factory):
     cache = root / "cache"  # ZFVIZ_CACHE_DIR: the data sets' default folders live in it
     fake_imagenette(cache / "imagenette", "val", per_class=2)
     fake_imagenette(cache / "imagenette", "train", per_class=4)
-    fake_caltech(cache / "caltech", "caltech101", classes=CALTECH_CLASSES, per_class=12)
+    fake_caltech(cache / "caltech", "caltech101", classes=CALTECH_CLASSES, per_class=34)
     torch.manual_seed(0)
     weights = root / "zfnet.pth"  # the state dict pytorchcv's download would give
     torch.save(pytorchcv.zfnet().state_dict(), weights)

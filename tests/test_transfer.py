@@ -1,6 +1,7 @@
 import numpy as np
 import pytest
 import torch
+from tiny import tiny_zfnet
 
 from zfviz.methods.transfer import (
     FoldScores,
@@ -21,6 +22,10 @@ from zfviz.nets.train import TrainConfig
 
 
 @pytest.fixture
+def tiny():
+    return tiny_zfnet()
+
+
 def _state(model):
     return {k: v.clone() for k, v in model.state_dict().items()}
 
