@@ -398,6 +398,9 @@ def _parts_of(name: str, seed: int = 3) -> dict:
     return {p.name: p for p in parts}
 
 
+ALL_SIBLINGS = world.SIBLINGS | world.NOVEL_SIBLINGS
+
+
 def test_the_fine_world_has_forty_distinct_classes_in_families_of_four():
     assert len(world.FINE_SOURCE_CLASSES) == len(set(world.FINE_SOURCE_CLASSES)) == 40
     assert set(world.SOURCE_CLASSES) <= set(world.FINE_SOURCE_CLASSES)
@@ -406,9 +409,17 @@ def test_the_fine_world_has_forty_distinct_classes_in_families_of_four():
     assert not set(world.FINE_SOURCE_CLASSES) & set(world.NOVEL_CLASSES)
 
 
-@pytest.mark.parametrize("sibling", sorted(world.SIBLINGS))
+def test_the_fine_novel_world_has_thirty_classes_in_families_of_three_none_a_source_class():
+    assert len(world.FINE_NOVEL_CLASSES) == len(set(world.FINE_NOVEL_CLASSES)) == 30
+    assert world.FINE_NOVEL_CLASSES[::3] == world.NOVEL_CLASSES
+    for base in world.NOVEL_CLASSES:
+        assert sum(b == base for b, _, _ in world.NOVEL_SIBLINGS.values()) == 2, base
+    assert not set(world.FINE_NOVEL_CLASSES) & set(world.FINE_SOURCE_CLASSES)
+
+
+@pytest.mark.parametrize("sibling", sorted(ALL_SIBLINGS))
 def test_a_sibling_differs_from_its_base_in_the_named_parts_only(sibling):
-    base_name, op, changed = world.SIBLINGS[sibling]
+    base_name, op, changed = ALL_SIBLINGS[sibling]
     base, child = _parts_of(base_name), _parts_of(sibling)
     assert set(changed) <= set(base)
     for name, part in base.items():
@@ -425,10 +436,10 @@ def test_a_sibling_differs_from_its_base_in_the_named_parts_only(sibling):
             assert all(s.fill is not None and s.fill.kind == op for s in child[name].shapes)
 
 
-@pytest.mark.parametrize("sibling", [s for s, (_, op, _) in world.SIBLINGS.items() if op != "drop"])
+@pytest.mark.parametrize("sibling", [s for s, (_, op, _) in ALL_SIBLINGS.items() if op != "drop"])
 def test_a_textured_or_grown_part_is_one_the_base_never_textures(sibling):
     # Otherwise the base would sometimes look like its sibling (label noise).
-    base_name, op, changed = world.SIBLINGS[sibling]
+    base_name, op, changed = ALL_SIBLINGS[sibling]
     if op == "grow":
         return
     for seed in range(40):
@@ -444,8 +455,16 @@ def test_base_classes_render_the_same_in_the_fine_world_as_in_the_source_world()
         assert (fine.images[fine.labels == j] == source.images[source.labels == k]).all(), name
 
 
+def test_novel_classes_render_the_same_in_the_thirty_class_world_as_in_the_ten_class_one():
+    ten = world.novel_splits(2, 1, size=48)[0]
+    thirty = world.novel_splits(2, 1, size=48, classes="fine_novel")[0]
+    for k, name in enumerate(world.NOVEL_CLASSES):
+        j = world.FINE_NOVEL_CLASSES.index(name)
+        assert (thirty.images[thirty.labels == j] == ten.images[ten.labels == k]).all(), name
+
+
 def test_a_sibling_image_differs_from_its_base_image():
-    for sibling, (base, _, _) in world.SIBLINGS.items():
+    for sibling, (base, _, _) in ALL_SIBLINGS.items():
         a = world.make_split("train", [base], n_per_class=1, size=64).images[0]
         b = world.make_split("train", [sibling], n_per_class=1, size=64).images[0]
         assert (a != b).any(), sibling

@@ -14,6 +14,9 @@ data set gives for free: the object box, a keypoint per part and, on request, a 
   class (``SIBLINGS``: the base with one part grown, removed or given a fixed texture), as
   ImageNet's dog breeds differ from each other: a 40-class task whose siblings a network can
   only tell apart by a small part, seen at its own resolution.
+- ``FINE_NOVEL_CLASSES`` (``classes="fine_novel"``) does the same to the novel classes, two
+  siblings each (``NOVEL_SIBLINGS``): 30 classes that play Caltech-256 beside the ten that
+  play Caltech-101.
 - Two source classes are shown mostly on one background (``BIASED_CLASSES``), a deliberate
   context bias so that a network can learn a feature that fires on the background ("grass").
 - Nuisances (position, scale, rotation, colour jitter with overlapping class colours, small
@@ -66,7 +69,13 @@ from zfviz.data.world.catalogue import (
     Pose,
     WorldBatch,
 )
-from zfviz.data.world.objects import FINE_SOURCE_CLASSES, SIBLINGS, class_parts
+from zfviz.data.world.objects import (
+    FINE_NOVEL_CLASSES,
+    FINE_SOURCE_CLASSES,
+    NOVEL_SIBLINGS,
+    SIBLINGS,
+    class_parts,
+)
 from zfviz.data.world.render import aligned_instances, make_split, novel_splits, render_sample
 
 __all__ = [
@@ -74,10 +83,12 @@ __all__ = [
     "BACKGROUNDS",
     "BIAS_PROBABILITY",
     "BIASED_CLASSES",
+    "FINE_NOVEL_CLASSES",
     "FINE_SOURCE_CLASSES",
     "MIN_SIZE",
     "NOVEL_CLASSES",
     "SCALE_RANGE",
+    "NOVEL_SIBLINGS",
     "SIBLINGS",
     "SOURCE_CLASSES",
     "SPLITS",

@@ -25,7 +25,13 @@ from zfviz.data.world.catalogue import (
     Pose,
     WorldBatch,
 )
-from zfviz.data.world.objects import _BUILDERS, FINE_SOURCE_CLASSES, _check_class, class_parts
+from zfviz.data.world.objects import (
+    _BUILDERS,
+    FINE_NOVEL_CLASSES,
+    FINE_SOURCE_CLASSES,
+    _check_class,
+    class_parts,
+)
 from zfviz.data.world.shapes import (
     Part,
     Polygon,
@@ -173,11 +179,14 @@ def _resolve_classes(classes: str | Sequence[str]) -> tuple[str, ...]:
             return NOVEL_CLASSES
         if classes == "fine":
             return FINE_SOURCE_CLASSES
+        if classes == "fine_novel":
+            return FINE_NOVEL_CLASSES
         if classes in _BUILDERS:
             return (classes,)
         raise ValueError(
-            f"classes must be 'source', 'fine', 'novel' or a list of class names, got "
-            f"{classes!r}; valid class names: {', '.join(FINE_SOURCE_CLASSES + NOVEL_CLASSES)}"
+            f"classes must be 'source', 'fine', 'novel', 'fine_novel' or a list of class names, "
+            f"got {classes!r}; valid class names: "
+            f"{', '.join(FINE_SOURCE_CLASSES + FINE_NOVEL_CLASSES)}"
         )
     names = tuple(classes)
     if not names:
@@ -302,7 +311,8 @@ def make_split(
 
     Args:
         split: ``"train"``, ``"val"`` or ``"test"``.
-        classes: ``"source"``, ``"novel"``, or a list of class names (labels follow its order).
+        classes: ``"source"``, ``"fine"``, ``"novel"``, ``"fine_novel"``, or a list of class
+            names (labels follow its order).
         n_per_class: images per class (>= 1).
         size: image side in pixels (>= 32).
         seed: the world's seed (>= 0).
@@ -358,9 +368,16 @@ def aligned_instances(
 
 
 def novel_splits(
-    n_train: int, n_test: int, fold: int = 0, size: int = 112, seed: int = 0
+    n_train: int,
+    n_test: int,
+    fold: int = 0,
+    size: int = 112,
+    seed: int = 0,
+    classes: str | Sequence[str] = "novel",
 ) -> tuple[WorldBatch, WorldBatch]:
-    """An n-shot training set and a test set over the novel classes (the paper's Caltech runs).
+    """An n-shot training set and a test set over the novel classes (the paper's Caltech runs):
+    ``classes="novel"``, the ten that play Caltech-101, or ``"fine_novel"``, those ten and
+    their twenty siblings, the thirty that play Caltech-256 (or any list of class names).
 
     Fold ``f`` trains on images ``f * n_train .. (f + 1) * n_train - 1`` of the novel classes'
     train stream, so different folds see different images; the test set is the same for every
@@ -370,6 +387,8 @@ def novel_splits(
         >>> train, test = novel_splits(n_train=5, n_test=10, fold=1, size=48)
         >>> len(train), len(test), train.classes == test.classes
         (50, 100, True)
+        >>> len(novel_splits(1, 1, size=48, classes="fine_novel")[1])
+        30
     """
     for label, value in (("n_train", n_train), ("n_test", n_test)):
         if not isinstance(value, (int, np.integer)) or value < 1:
@@ -378,7 +397,8 @@ def novel_splits(
         raise ValueError(f"fold must be a non-negative integer, got {fold!r}")
     _check_size(size)
     _check_seed(seed)
+    names = _resolve_classes(classes)
     start = int(fold) * int(n_train)
-    train = _split_images("train", NOVEL_CLASSES, range(start, start + n_train), size, seed, False)
-    test = _split_images("test", NOVEL_CLASSES, range(n_test), size, seed, False)
+    train = _split_images("train", names, range(start, start + n_train), size, seed, False)
+    test = _split_images("test", names, range(n_test), size, seed, False)
     return train, test
