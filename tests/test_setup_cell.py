@@ -17,7 +17,13 @@ ROOT = Path(__file__).resolve().parent.parent
 
 
 def test_every_chapter_starts_with_the_one_set_up_cell():
+    assert setup_cell.BOOK == ROOT / "book"  # the check looks at the book's own chapters
     assert setup_cell.chapters_out_of_date() == []
+
+
+def test_a_folder_without_chapters_is_an_error_not_a_pass(tmp_path):
+    with pytest.raises(FileNotFoundError, match="no chapters"):
+        setup_cell.chapters_out_of_date(tmp_path)
 
 
 def test_the_cell_installs_the_tag_of_this_version_not_main():

@@ -24,7 +24,7 @@ __all__ = ["SOURCE", "TAGS", "REPOSITORY", "release_tag", "chapters_out_of_date"
 
 REPOSITORY = "https://github.com/zfviz/zfviz"
 TAGS = ["first-cell", "hide-input"]
-BOOK = Path(__file__).resolve().parent.parent / "book"
+BOOK = Path(__file__).resolve().parents[2] / "book"  # zfviz/book/ -> the repository's book/
 
 
 def release_tag(version: str = __version__) -> str:
@@ -67,7 +67,10 @@ print(profile.describe())"""
 
 
 def _chapters(book: Path) -> list[Path]:
-    return sorted(book.glob("*.ipynb"))
+    chapters = sorted(book.glob("*.ipynb"))
+    if not chapters:  # a wrong folder must not pass the check with nothing checked
+        raise FileNotFoundError(f"no chapters (*.ipynb) in {book}")
+    return chapters
 
 
 def _first_cell(notebook):  # the tagged cell, else None
