@@ -57,6 +57,7 @@ MODULES: dict[str, str] = {
     "ablation_claims": "zfviz.methods.ablation_claims",
     "transfer": "zfviz.methods.transfer",
     "transfer_claims": "zfviz.methods.transfer_claims",
+    "scratch_zoo": "zfviz.methods.scratch_zoo",
     "evolution": "zfviz.methods.evolution",
     "hierarchy": "zfviz.methods.hierarchy",
     "baselines": "zfviz.methods.baselines",

@@ -53,6 +53,7 @@ from zfviz.core.checks import (
 from zfviz.core.hooks import borrowed, model_device
 from zfviz.core.profiles import cache_dir
 from zfviz.data.preprocess import Preprocess, ten_crop_offsets
+from zfviz.nets import shipped
 from zfviz.nets.layers import find_layer
 from zfviz.nets.models import ConvNet
 from zfviz.nets.predict import outputs
@@ -77,6 +78,8 @@ __all__ = [
     "probe_folds",
     "choose_c",
     "train_from_scratch",
+    "scratch_key",
+    "scratch_file",
     "scratch_model",
     "model_accuracy",
 ]
@@ -511,6 +514,40 @@ def train_from_scratch(
     return net.cpu().eval(), pre
 
 
+SHIPPED_PREFIX = "scratch-"  # a shipped baseline's file name in the zoo: prefix + cache name
+
+
+def scratch_key(
+    images: np.ndarray,
+    labels: np.ndarray,
+    config: TrainConfig,
+    epochs: int,
+    num_classes: int | None = None,
+) -> dict:
+    """What identifies a from-scratch baseline: the training configuration, ``epochs``, and a
+    hash of the images and labels themselves (:func:`scratch_model`'s cache key).
+
+    Example:
+        >>> cfg = TrainConfig(image_size=64, width=0.125, fc_units=32)
+        >>> imgs = np.zeros((2, 73, 73, 3), np.uint8)
+        >>> scratch_key(imgs, np.array([0, 1]), cfg, 3)["scratch_epochs"]
+        3
+    """
+    digest = hashlib.sha256(np.ascontiguousarray(images).tobytes())
+    digest.update(np.ascontiguousarray(np.asarray(labels).astype(np.int64)).tobytes())
+    return config.as_dict() | {
+        "scratch_version": SCRATCH_VERSION,
+        "scratch_epochs": epochs,
+        "num_classes": num_classes,
+        "data_sha256": digest.hexdigest(),
+    }
+
+
+def scratch_file(key: dict) -> str:
+    """The file name of a from-scratch baseline in the cache (``<cache>/scratch/``)."""
+    return f"{checkpoints.config_key(key)[:24]}.pt"
+
+
 def scratch_model(
     images: np.ndarray,
     labels: np.ndarray,
@@ -521,11 +558,13 @@ def scratch_model(
     progress: bool = True,
     device: str = "cpu",
 ) -> tuple[ConvNet, Preprocess]:
-    """:func:`train_from_scratch`, kept in the checkpoint cache (like the main model).
+    """:func:`train_from_scratch`, kept in the checkpoint cache (like the main model): from the
+    cache when it is there, else from the networks that ship with the book (the quick
+    profile's chapters' baselines, :mod:`zfviz.methods.scratch_zoo`), else trained now.
 
-    The key is the training configuration, ``epochs``, and a hash of the images and labels
-    themselves, so another draw of the n-shot images, another data set or another schedule
-    trains anew. A corrupt or stale file is ignored and rewritten.
+    The key (:func:`scratch_key`) is the training configuration, ``epochs``, and a hash of the
+    images and labels themselves, so another draw of the n-shot images, another data set or
+    another schedule trains anew. A corrupt or stale file is ignored and rewritten.
 
     Example:
         >>> cfg = TrainConfig(image_size=64, width=0.125, fc_units=32)
@@ -535,24 +574,23 @@ def scratch_model(
         >>> pre.image_size
         64
     """
-    labels = np.asarray(labels)
-    digest = hashlib.sha256(np.ascontiguousarray(images).tobytes())
-    digest.update(np.ascontiguousarray(labels.astype(np.int64)).tobytes())
-    key = config.as_dict() | {
-        "scratch_version": SCRATCH_VERSION,
-        "scratch_epochs": epochs,
-        "num_classes": num_classes,
-        "data_sha256": digest.hexdigest(),
-    }
-    path = os.path.join(cache_dir(), "scratch", f"{checkpoints.config_key(key)[:24]}.pt")
+    key = scratch_key(images, labels, config, epochs, num_classes)
+    path = os.path.join(cache_dir(), "scratch", scratch_file(key))
+    found = None
     if cache and os.path.exists(path):
         try:
-            payload = checkpoints.load_checkpoint(path, key)
-            net = build_model(config, num_classes=int(payload["num_classes"]))
-            net.load_state_dict(payload["state_dict"])
-            pre = Preprocess(payload["mean_image"].numpy(), config.image_size, config.input_scale)
-            return net.eval(), pre
-        except (checkpoints.CheckpointError, KeyError, RuntimeError):
+            found = checkpoints.load_checkpoint(path, key)
+        except checkpoints.CheckpointError:
+            pass  # unusable: train again and overwrite
+    if cache and found is None:  # the quick profile's baselines ship (zfviz.methods.scratch_zoo)
+        found = shipped.load_payload(SHIPPED_PREFIX + scratch_file(key), key)
+    if found is not None:
+        try:
+            net = build_model(config, num_classes=int(found["num_classes"]))
+            net.load_state_dict(found["state_dict"])  # float16 when shipped: copied to float32
+            mean = found["mean_image"].float().numpy()
+            return net.eval(), Preprocess(mean, config.image_size, config.input_scale)
+        except (KeyError, RuntimeError):
             pass  # unusable: train again and overwrite
     net, pre = train_from_scratch(images, labels, config, num_classes, epochs, progress, device)
     if cache:

@@ -61,7 +61,9 @@ def main(argv: list[str] | None = None) -> int:
         threads = 1 if args.workers > 1 and config not in book else torch.get_num_threads()
         wanted.add(ship(result, label, threads=threads).name)
     manifest = read_manifest()
-    for name in set(manifest) - wanted:  # networks no chapter uses any more
+    # networks no chapter uses any more (the from-scratch baselines are
+    # zfviz.methods.scratch_zoo's to keep)
+    for name in {n for n in manifest if not n.startswith("scratch-")} - wanted:
         (SHIPPED_DIR / name).unlink(missing_ok=True)
         del manifest[name]
     _write_manifest(manifest, SHIPPED_DIR)

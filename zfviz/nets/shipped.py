@@ -65,6 +65,8 @@ __all__ = [
     "read_manifest",
     "load",
     "ship",
+    "load_payload",
+    "ship_payload",
     "trained_model",
 ]
 
@@ -123,6 +125,72 @@ def _write_manifest(manifest: dict[str, dict[str, Any]], folder: Path) -> None:
     checkpoints.write_atomically(str(folder / MANIFEST), lambda f: f.write(text.encode()))
 
 
+def _verified(path: Path, folder: Path | None) -> dict[str, Any]:
+    """The manifest entry of a shipped file whose SHA-256 matches it; else CheckpointError."""
+    entry = read_manifest(folder).get(path.name)
+    if entry is None:
+        raise checkpoints.CheckpointError(f"{path} is not listed in {MANIFEST}")
+    if _sha256(path) != entry.get("sha256"):
+        raise checkpoints.CheckpointError(
+            f"{path} does not match its SHA-256 in {MANIFEST} (changed since it shipped)"
+        )
+    return entry
+
+
+def _half(state: dict[str, torch.Tensor]) -> dict[str, torch.Tensor]:
+    return {k: v.half() if v.is_floating_point() else v for k, v in state.items()}
+
+
+def load_payload(
+    name: str, key: dict[str, Any], folder: Path | None = None
+) -> dict[str, Any] | None:
+    """A shipped checkpoint that is not a :class:`TrainConfig`'s network (the transfer
+    chapters' from-scratch baselines), by file name and key, checked like :func:`load`: its
+    SHA-256 against the manifest and its key against ``key``. ``None`` when none ships, or
+    (with a warning) when it fails a check. Its ``state_dict`` is float16.
+
+    Example:
+        >>> load_payload("scratch-0000.pt", {"never": "shipped"}) is None
+        True
+    """
+    path = (folder or SHIPPED_DIR) / name
+    if not path.exists():
+        return None
+    try:
+        _verified(path, folder)
+        return checkpoints.load_checkpoint(str(path), key)
+    except (checkpoints.CheckpointError, json.JSONDecodeError) as e:
+        warnings.warn(f"ignoring shipped checkpoint: {e}; retraining", stacklevel=2)
+        return None
+
+
+def ship_payload(
+    name: str,
+    key: dict[str, Any],
+    payload: dict[str, Any],
+    label: str,
+    folder: Path | None = None,
+    **facts: Any,
+) -> Path:
+    """Write ``payload`` (its ``state_dict`` as float16) under ``name`` in the shipped folder,
+    keyed by ``key``, and record it in the manifest with ``label`` and ``facts``."""
+    folder = folder or SHIPPED_DIR
+    path = folder / name
+    payload = dict(payload, state_dict=_half(payload["state_dict"]))
+    checkpoints.save_checkpoint(str(path), key, payload)
+    manifest = read_manifest(folder)
+    manifest[path.name] = {
+        "label": label,
+        "sha256": _sha256(path),
+        "bytes": path.stat().st_size,
+        **facts,
+        "torch": torch.__version__,
+        "machine": platform.machine(),
+    }
+    _write_manifest(manifest, folder)
+    return path
+
+
 def load(config: TrainConfig, folder: Path | None = None) -> TrainResult | None:
     """The shipped network of ``config``, checked; ``None`` when none ships or it fails a check.
 
@@ -137,13 +205,7 @@ def load(config: TrainConfig, folder: Path | None = None) -> TrainResult | None:
     if not path.exists():
         return None
     try:
-        entry = read_manifest(folder).get(path.name)
-        if entry is None:
-            raise checkpoints.CheckpointError(f"{path} is not listed in {MANIFEST}")
-        if _sha256(path) != entry.get("sha256"):
-            raise checkpoints.CheckpointError(
-                f"{path} does not match its SHA-256 in {MANIFEST} (changed since it shipped)"
-            )
+        _verified(path, folder)
         payload = checkpoints.load_checkpoint(str(path), config.as_dict())
         result = training.from_payload(config, payload)
     except (checkpoints.CheckpointError, json.JSONDecodeError) as e:
@@ -163,12 +225,8 @@ def ship(result: TrainResult, label: str, threads: int, folder: Path | None = No
     folder = folder or SHIPPED_DIR
     path = shipped_path(result.config, folder)
     payload = training.to_payload(result)
-
-    def half(state: dict[str, torch.Tensor]) -> dict[str, torch.Tensor]:
-        return {k: v.half() if v.is_floating_point() else v for k, v in state.items()}
-
-    payload["state_dict"] = half(payload["state_dict"])
-    payload["snapshots"] = {epoch: half(state) for epoch, state in payload["snapshots"].items()}
+    payload["state_dict"] = _half(payload["state_dict"])
+    payload["snapshots"] = {epoch: _half(state) for epoch, state in payload["snapshots"].items()}
     checkpoints.save_checkpoint(str(path), result.config.as_dict(), payload)
     manifest = read_manifest(folder)
     manifest[path.name] = {
