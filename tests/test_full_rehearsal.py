@@ -15,12 +15,15 @@ import torch
 from conftest import fake_caltech, fake_imagenette
 
 ROOT = Path(__file__).resolve().parent.parent
-# Part of every test run (about N minutes on 2 CPU cores, inside CI's budget);
-# ZFVIZ_REHEARSAL_TEST=0 skips it, for a quick local run.
+# Opt-in: ZFVIZ_REHEARSAL_TEST=1 pytest tests/test_full_rehearsal.py (GitHub's CI runs it as a
+# job of its own, beside .ci/run). On 2 CPU cores it took 637 s (2026-12-03, 15 chapters,
+# another job on the machine for part of it): with the book build, .ci/run would pass its
+# 25 minutes.
 pytestmark = pytest.mark.skipif(
-    os.environ.get("ZFVIZ_REHEARSAL_TEST") == "0",
-    reason="ZFVIZ_REHEARSAL_TEST=0 skips the full-profile rehearsal",
+    os.environ.get("ZFVIZ_REHEARSAL_TEST") != "1",
+    reason="the full-profile rehearsal runs when ZFVIZ_REHEARSAL_TEST=1 (about 10 min)",
 )
+
 CHAPTERS = sorted(p.stem for p in (ROOT / "book").glob("*.ipynb"))
 # a few novel classes with enough images for the transfer chapters' splits (30 to train, 1+ to test)
 CALTECH_CLASSES = ["BACKGROUND_Google"] + [f"class{k}" for k in range(6)]
