@@ -213,3 +213,13 @@ def test_the_from_scratch_baseline_trains_exactly_as_the_books_networks_do():
     book = train(config, progress=False).model
     for (name, a), b in zip(scratch.state_dict().items(), book.state_dict().values(), strict=True):
         assert torch.equal(a, b), name
+
+
+def test_a_one_shot_probe_fits_without_scikit_learns_regression_warning():
+    import warnings
+
+    x = np.random.default_rng(0).normal(size=(6, 4))
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # any warning fails the test
+        probe = fit_probe(x, np.arange(6))
+    assert probe.predict(x).tolist() == list(range(6))

@@ -29,6 +29,7 @@ from __future__ import annotations
 
 import hashlib
 import os
+import warnings
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
@@ -351,7 +352,11 @@ def fit_probe(x: np.ndarray, y: np.ndarray, kind: str = "softmax", C: float | No
     else:
         clf = LinearSVC(C=C, max_iter=20000)
     pipe: Pipeline = make_pipeline(StandardScaler(), clf)
-    return pipe.fit(x, y)
+    with warnings.catch_warnings():
+        # one or two images per class trip scikit-learn's guess that the labels may be a
+        # regression target: an n-shot probe has few images per class by design
+        warnings.filterwarnings("ignore", "The number of unique classes", UserWarning)
+        return pipe.fit(x, y)
 
 
 def probe_accuracy(
