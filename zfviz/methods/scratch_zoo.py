@@ -28,6 +28,7 @@ from zfviz.data import world
 from zfviz.data.preprocess import crop_source_size
 from zfviz.methods.transfer import (
     SHIPPED_PREFIX,
+    model_accuracy,
     nshot_indices,
     scratch_file,
     scratch_key,
@@ -36,7 +37,7 @@ from zfviz.methods.transfer import (
 from zfviz.nets import shipped
 from zfviz.nets.train import TrainConfig
 
-__all__ = ["ScratchPlan", "ScratchRun", "PLANS", "runs", "quick_runs", "main"]
+__all__ = ["ScratchPlan", "ScratchRun", "PLANS", "runs", "scratch_scores", "quick_runs", "main"]
 
 
 @dataclass(frozen=True)
@@ -49,7 +50,6 @@ class ScratchPlan:
     folds: int
     steps: int
     pool: int = 60  # training images per class in the quick profile's pool
-    test: int = 50  # test images per class in the quick profile
 
 
 PLANS: dict[str, ScratchPlan] = {
@@ -92,6 +92,42 @@ def runs(
             idx = nshot_indices(pool_labels, n, seed=fold, class_names=class_names)
             out.append(ScratchRun(n, fold, idx, math.ceil(plan.steps / per_epoch)))
     return out
+
+
+def scratch_scores(
+    plan: ScratchPlan,
+    pool_images: np.ndarray,
+    pool_labels: np.ndarray,
+    test_images: np.ndarray,
+    test_labels: np.ndarray,
+    config: TrainConfig,
+    shots: tuple[int, ...] | None = None,
+    class_names: list[str] | None = None,
+    device: str = "cpu",
+) -> dict[int, np.ndarray]:
+    """The non-pretrained rows of Tables 4 and 5: each baseline of ``plan`` (:func:`runs`)
+    from :func:`zfviz.methods.transfer.scratch_model` (the cache, the zoo, else trained), scored
+    by the mean per-class accuracy of its own output on the test set. Returns images per class
+    -> one score per fold.
+
+    Example:
+        >>> from zfviz.nets.train import TrainConfig
+        >>> cfg = TrainConfig(image_size=64, width=0.125, fc_units=32)
+        >>> imgs, labels = np.zeros((4, 73, 73, 3), np.uint8), np.array([0, 1, 0, 1])
+        >>> plan = ScratchPlan("novel", shots=(1,), folds=1, steps=1)
+        >>> scores = scratch_scores(plan, imgs, labels, imgs, labels, cfg)  # doctest: +SKIP
+        >>> scores[1].shape  # doctest: +SKIP
+        (1,)
+    """
+    num_classes = len(class_names) if class_names is not None else len(np.unique(pool_labels))
+    scores: dict[int, list[float]] = {}
+    for run in runs(plan, pool_labels, config.batch_size, shots, class_names):
+        net, pre = scratch_model(pool_images[run.indices], pool_labels[run.indices], config,
+                                 num_classes=num_classes, epochs=run.epochs,
+                                 device=device)  # fmt: skip
+        accuracy = model_accuracy(net.to(device), test_images, test_labels, pre)
+        scores.setdefault(run.n, []).append(accuracy)
+    return {n: np.array(s) for n, s in scores.items()}
 
 
 def quick_runs(
