@@ -97,3 +97,40 @@ def fake_caltech(root, name="caltech101", classes=None, per_class=None):
             file = f"image_{i:04d}.jpg" if name == "caltech101" else f"{cls[:3]}_{i:04d}.jpg"
             image.save(folder / cls / file)
     return root
+
+
+def fake_voc(root, lists=None):
+    """Tiny JPEGs and annotation files in torchvision's VOC 2012 layout
+    (``VOCdevkit/VOC2012/{JPEGImages,Annotations,ImageSets/Main}``). ``lists`` maps a list
+    name to its images' class names; default: every class in ``train`` and in ``val`` (in
+    three images each, some with two classes, one grey, one with a difficult object)."""
+    from zfviz.data.voc import VOC_CLASSES
+
+    if lists is None:
+        spread = [
+            [c, VOC_CLASSES[(k + 7) % 20]] if k % 2 else [c] for k, c in enumerate(VOC_CLASSES)
+        ]
+        lists = {"train": spread * 3, "val": spread * 3}
+    base = root / "VOCdevkit" / "VOC2012"
+    for sub in ("JPEGImages", "Annotations", "ImageSets/Main"):
+        (base / sub).mkdir(parents=True, exist_ok=True)
+    rng = np.random.default_rng(0)
+    for name, images in lists.items():
+        ids = []
+        for i, classes in enumerate(images):
+            stem = f"2012_{name}_{i:06d}"
+            h, w = 30 + 4 * (i % 5), 44 - 3 * (i % 4)
+            pixels = rng.integers(0, 256, (h, w, 3), dtype=np.uint8)
+            Image.fromarray(pixels).convert("L" if i % 7 == 0 else "RGB").save(
+                base / "JPEGImages" / f"{stem}.jpg"
+            )
+            objects = "".join(
+                f"<object><name>{c}</name><difficult>{int(i % 5 == 0)}</difficult></object>"
+                for c in classes
+            )
+            (base / "Annotations" / f"{stem}.xml").write_text(
+                f"<annotation><filename>{stem}.jpg</filename>{objects}</annotation>"
+            )
+            ids.append(stem)
+        (base / "ImageSets" / "Main" / f"{name}.txt").write_text("\n".join(ids) + "\n")
+    return root

@@ -17,6 +17,8 @@ data set gives for free: the object box, a keypoint per part and, on request, a 
 - ``FINE_NOVEL_CLASSES`` (``classes="fine_novel"``) does the same to the novel classes, two
   siblings each (``NOVEL_SIBLINGS``): 30 classes that play Caltech-256 beside the ten that
   play Caltech-101.
+- ``make_scenes`` draws scenes of two to four novel-class objects, smaller, anywhere, possibly
+  overlapping, with multi-label ground truth: the PASCAL VOC role (``scenes``).
 - Two source classes are shown mostly on one background (``BIASED_CLASSES``), a deliberate
   context bias so that a network can learn a feature that fires on the background ("grass").
 - Nuisances (position, scale, rotation, colour jitter with overlapping class colours, small
@@ -40,7 +42,7 @@ Example:
 Layout: ``catalogue`` (the classes, backgrounds, ranges and the returned containers), ``shapes``
 (random draws, primitives, rasterising), ``objects`` (one builder per class, and the fine-grained
 siblings), ``backgrounds`` (textures and clutter), ``render`` (one image, and the public API
-below). Each imports only the ones before it.
+below), ``scenes`` (several objects an image). Each imports only the ones before it.
 
 Adding a class:
 
@@ -77,6 +79,7 @@ from zfviz.data.world.objects import (
     class_parts,
 )
 from zfviz.data.world.render import aligned_instances, make_split, novel_splits, render_sample
+from zfviz.data.world.scenes import SCENE_SCALE_RANGE, SceneBatch, make_scenes
 
 __all__ = [
     "ANGLE_RANGE",
@@ -88,6 +91,8 @@ __all__ = [
     "MIN_SIZE",
     "NOVEL_CLASSES",
     "SCALE_RANGE",
+    "SCENE_SCALE_RANGE",
+    "SceneBatch",
     "NOVEL_SIBLINGS",
     "SIBLINGS",
     "SOURCE_CLASSES",
@@ -97,6 +102,7 @@ __all__ = [
     "WorldBatch",
     "aligned_instances",
     "class_parts",
+    "make_scenes",
     "make_split",
     "novel_splits",
     "render_sample",

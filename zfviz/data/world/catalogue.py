@@ -47,7 +47,7 @@ _ALIGNED_SCALE = 0.75
 # Keeps randomly posed objects this far (fraction of the side) from the image border.
 _MARGIN = 0.02
 # Seed keys that are not splits; distinct so that no two APIs ever draw the same image.
-_STREAMS = {"train": 1, "val": 2, "test": 3, "sample": 4, "aligned": 5}
+_STREAMS = {"train": 1, "val": 2, "test": 3, "sample": 4, "aligned": 5, "scenes": 6}
 
 
 # --------------------------------------------------------------------------------------------

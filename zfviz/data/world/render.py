@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import math
 import zlib
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import NamedTuple
 
 import numpy as np
@@ -136,10 +136,25 @@ def _render_one(
         pose, posed = _fit_random_pose(parts, size, scale, angle, ux, uy)
     else:
         posed = _pose_parts(parts, pose.scale * size, pose.angle)
+    box, keypoints = _draw_object(parts, posed, pose, size, canvas, ids, part_ids.get)
+    return _Rendered(box, keypoints, bg, pose)
+
+
+def _draw_object(
+    parts: list[Part],
+    posed: _Posed,
+    pose: Pose,
+    size: int,
+    canvas: np.ndarray,
+    ids: np.ndarray | None,
+    part_id: Callable[[str, int], int],
+) -> tuple[tuple[float, float, float, float], dict[str, tuple[float, float]]]:
+    """Paints a posed object over ``canvas`` (and its part ids, ``part_id(name, 0)``, into
+    ``ids``); returns its box, clipped to the image, and its part centres in pixels."""
     cx, cy = pose.cx * size, pose.cy * size
     keypoints = {}
     for part, prims, boxes in zip(parts, posed.prims, posed.boxes, strict=True):
-        pid = part_ids.get(part.name, 0)
+        pid = part_id(part.name, 0)
         for shape, prim, b in zip(part.shapes, prims, boxes, strict=True):
             box = (b[0] + cx, b[1] + cy, b[2] + cx, b[3] + cy)
             _paint(
@@ -154,7 +169,7 @@ def _render_one(
         max(min(x1 + cx, size), 0.0),
         max(min(y1 + cy, size), 0.0),
     )
-    return _Rendered(box, keypoints, bg, pose)
+    return box, keypoints
 
 
 # --------------------------------------------------------------------------------------------
