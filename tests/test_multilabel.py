@@ -2,15 +2,20 @@
 
 import numpy as np
 import pytest
+import torch
 from sklearn.metrics import average_precision_score
 
 from zfviz.methods.multilabel import (
     APScores,
+    Task,
     average_precision,
     chance_corrected,
+    choose_c_by_ap,
+    hog_task_scores,
     mean_average_precision,
     one_hot,
     probe_average_precision,
+    task_scores,
 )
 
 
@@ -122,3 +127,47 @@ def test_probe_refuses_a_class_absent_from_the_test_set():
 def test_ap_scores_mean_and_corrected():
     s = APScores(np.array([0.5, 1.0]), np.array([0.5, 0.5]))
     assert s.mean == 0.75 and s.corrected.tolist() == [0.0, 1.0] and s.chance == 0.5
+
+
+def _tiny_tasks():
+    from zfviz.data.world import make_scenes
+
+    a, b = make_scenes("train", 30, 73), make_scenes("test", 30, 73)
+    one = make_scenes("test", 30, 73, objects=(1, 1))
+    return {"scenes": Task(a.images, a.labels, b.images, b.labels),
+            "same train, singles": Task(a.images, a.labels, one.images, one.labels)}  # fmt: skip
+
+
+def test_task_scores_equal_a_probe_on_the_layer_s_features():
+    from zfviz.data.preprocess import Preprocess
+    from zfviz.methods.transfer import extract_features
+    from zfviz.nets.models import zfnet
+
+    torch.manual_seed(0)
+    net = zfnet(num_classes=5, input_size=64, width=0.125, fc_units=32)
+    tasks = _tiny_tasks()
+    pre = Preprocess.fit(tasks["scenes"].train_images, image_size=64)
+    got = task_scores(net, pre, tasks, layer=5, progress=False)
+    for name, t in tasks.items():
+        tr = extract_features(net, t.train_images, pre, [5], progress=False)[5]
+        te = extract_features(net, t.test_images, pre, [5], progress=False)[5]
+        expected = probe_average_precision(tr, t.train_labels, te, t.test_labels)
+        np.testing.assert_allclose(got[name].ap, expected.ap)
+
+
+def test_hog_task_scores_choose_c_on_the_training_images_of_each_task():
+    tasks = _tiny_tasks()
+    scores, chosen = hog_task_scores(tasks, grid=(1e-4, 1e-2))
+    assert set(scores) == set(chosen) == set(tasks)
+    for name, t in tasks.items():
+        from zfviz.methods.baselines import hog_features
+
+        expected = choose_c_by_ap(hog_features(t.train_images), t.train_labels, (1e-4, 1e-2))
+        assert chosen[name] == expected[0]
+
+
+def test_choose_c_by_ap_refuses_an_empty_grid_and_too_few_images():
+    with pytest.raises(ValueError, match="grid"):
+        choose_c_by_ap(np.eye(4), np.eye(4, dtype=int), grid=())
+    with pytest.raises(ValueError, match="too few images"):
+        choose_c_by_ap(np.eye(4), np.eye(4, dtype=int))

@@ -48,3 +48,9 @@ def test_an_unknown_class_name_in_an_annotation_is_an_error(tmp_path):
     f.write_text("<annotation><object><name>unicorn</name></object></annotation>")
     with pytest.raises(ValueError, match="unicorn"):
         voc_labels(f)
+
+
+def test_objects_counts_every_annotated_object_even_of_one_class(tmp_path):
+    fake_voc(tmp_path, {"train": [["dog", "person"], ["car"], ["dog", "dog"]]})
+    data = voc("train", root=tmp_path, size=32, download=False, progress=False)
+    assert data.objects.tolist() == [2, 1, 2]

@@ -39,12 +39,15 @@ class MultiLabelSet:
     Attributes:
         images: ``(N, S, S, 3)`` uint8, resized to the network input.
         labels: ``(N, C)`` uint8, 1 where class ``c`` appears in the image.
+        objects: ``(N,)`` int64 number of annotated objects in each image (1: a single-object
+            image, as Caltech's are).
         class_names: the ``C`` class names.
         paths: the file each image came from.
     """
 
     images: np.ndarray
     labels: np.ndarray
+    objects: np.ndarray
     class_names: list[str]
     paths: list[str]
 
@@ -65,12 +68,19 @@ def voc_labels(annotation: str | os.PathLike) -> np.ndarray:
         ['dog', 'person']
     """
     out = np.zeros(len(VOC_CLASSES), np.uint8)
+    for name in _object_names(annotation):
+        out[VOC_CLASSES.index(name)] = 1
+    return out
+
+
+def _object_names(annotation: str | os.PathLike) -> list[str]:
+    names = []
     for obj in ET.parse(annotation).getroot().iter("object"):
         name = (obj.findtext("name") or "").strip()
         if name not in VOC_CLASSES:
             raise ValueError(f"{annotation}: unknown VOC class {name!r}")
-        out[VOC_CLASSES.index(name)] = 1
-    return out
+        names.append(name)
+    return names
 
 
 def _load_whole(path: str, size: int) -> np.ndarray:
@@ -134,10 +144,13 @@ def voc(
     if not pairs:
         raise ValueError(f"{folder}/ImageSets/Main/{image_set}.txt lists no images")
     images = np.empty((len(pairs), size, size, 3), np.uint8)
-    labels = np.empty((len(pairs), len(VOC_CLASSES)), np.uint8)
+    labels = np.zeros((len(pairs), len(VOC_CLASSES)), np.uint8)
+    objects = np.empty(len(pairs), np.int64)
     for i, (image, annotation) in enumerate(
         tqdm(pairs, desc=f"VOC {image_set}", disable=not progress)
     ):
         images[i] = _load_whole(image, size)
-        labels[i] = voc_labels(annotation)
-    return MultiLabelSet(images, labels, list(VOC_CLASSES), [p for p, _ in pairs])
+        names = _object_names(annotation)
+        labels[i, [VOC_CLASSES.index(n) for n in names]] = 1
+        objects[i] = len(names)
+    return MultiLabelSet(images, labels, objects, list(VOC_CLASSES), [p for p, _ in pairs])

@@ -20,11 +20,15 @@ network's features and reaches 79.0 % mean AP, below the best earlier method's 8
 
 from __future__ import annotations
 
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
+from typing import NamedTuple
 
 import numpy as np
+from torch import nn
 
-from zfviz.methods.transfer import fit_probe
+from zfviz.methods.baselines import hog_features
+from zfviz.methods.transfer import extract_features, fit_probe
 
 __all__ = [
     "one_hot",
@@ -33,6 +37,10 @@ __all__ = [
     "chance_corrected",
     "APScores",
     "probe_average_precision",
+    "choose_c_by_ap",
+    "Task",
+    "task_scores",
+    "hog_task_scores",
 ]
 
 
@@ -183,3 +191,127 @@ def probe_average_precision(
         probe = fit_probe(train_x, train_y[:, c], kind, C)  # refuses a class never (or always) seen
         scores[:, c] = probe.decision_function(test_x)
     return APScores(mean_average_precision(test_y, scores), present / len(test_y))
+
+
+def choose_c_by_ap(
+    x: np.ndarray,
+    y: np.ndarray,
+    grid: Sequence[float] = (1e-4, 1e-3, 1e-2),
+    kind: str = "svm",
+    folds: int = 2,
+) -> tuple[float, dict[float, float]]:
+    """The ``C`` of ``grid`` with the best mean AP in ``folds``-fold cross-validation on the
+    training set ``(x, y)`` alone (``y``: ``(N, C)`` multi-label); ties: the smallest ``C``.
+    Returns it and every ``C``'s cross-validated mean AP.
+
+    Example:
+        >>> x = np.repeat(np.eye(2), 4, axis=0) + 0.01 * np.arange(8)[:, None]
+        >>> choose_c_by_ap(x, x.round().astype(int), grid=(0.1, 1.0))[0]
+        0.1
+    """
+    from sklearn.model_selection import KFold
+
+    if not grid or any(not c > 0 for c in grid):
+        raise ValueError(f"grid must hold positive values of C, got {grid!r}")
+    x, y = np.asarray(x), np.asarray(y)
+    split = list(KFold(n_splits=folds, shuffle=True, random_state=0).split(x))
+    score = {}
+    for c in sorted(grid):
+        aps = [
+            average_precision(
+                y[te, k], fit_probe(x[tr], y[tr, k], kind, c).decision_function(x[te])
+            )
+            for tr, te in split
+            for k in range(y.shape[1])
+            # a class seen only one way in a fold's part cannot be fit or scored there
+            if 0 < y[tr, k].sum() < len(tr) and 0 < y[te, k].sum() < len(te)
+        ]
+        if not aps:
+            raise ValueError("no class is both present and absent in every fold: too few images")
+        score[float(c)] = float(np.mean(aps))
+    best = max(score.values())
+    return min(c for c, m in score.items() if m == best), score
+
+
+class Task(NamedTuple):
+    """A multi-label task: uint8 images ``(N, S, S, 3)`` and ``(N, C)`` labels, to train and to
+    test on."""
+
+    train_images: np.ndarray
+    train_labels: np.ndarray
+    test_images: np.ndarray
+    test_labels: np.ndarray
+
+
+def task_scores(
+    model: nn.Module,
+    preprocess: Callable[[np.ndarray], object],
+    tasks: Mapping[str, Task],
+    layer: str | int = 7,
+    kind: str = "softmax",
+    C: float | None = None,
+    progress: bool = True,
+) -> dict[str, APScores]:
+    """Per-class AP of a one-vs-rest probe on one fixed layer of ``model`` for every task
+    (the paper's Table 6 protocol: layers 1-7 fixed, new classifiers on top). An image array
+    shared by several tasks (the same object, ``is``) is passed through the network once.
+
+    Example:
+        >>> from zfviz.nets.models import zfnet
+        >>> from zfviz.data.world import make_scenes
+        >>> from zfviz.data.preprocess import Preprocess
+        >>> net = zfnet(num_classes=5, input_size=64, width=0.125, fc_units=32)
+        >>> a, b = make_scenes("train", 20, 73), make_scenes("test", 20, 73)
+        >>> pre = Preprocess.fit(a.images, image_size=64)
+        >>> s = task_scores(net, pre, {"scenes": Task(a.images, a.labels, b.images, b.labels)},
+        ...                 progress=False)
+        >>> s["scenes"].ap.shape
+        (10,)
+    """
+    seen: dict[int, np.ndarray] = {}
+
+    def features(images: np.ndarray) -> np.ndarray:
+        if id(images) not in seen:
+            out = extract_features(model, images, preprocess, [layer], progress=progress)
+            seen[id(images)] = out[layer]
+        return seen[id(images)]
+
+    return {
+        name: probe_average_precision(
+            features(t.train_images), t.train_labels, features(t.test_images), t.test_labels,
+            kind, C,
+        )
+        for name, t in tasks.items()
+    }  # fmt: skip
+
+
+def hog_task_scores(
+    tasks: Mapping[str, Task], grid: Sequence[float] = (1e-4, 1e-3, 1e-2)
+) -> tuple[dict[str, APScores], dict[str, float]]:
+    """The earlier-style method on every task: HOG features
+    (:func:`zfviz.methods.baselines.hog_features`) and one linear SVM per class, its ``C``
+    chosen per task by :func:`choose_c_by_ap` on the training images. Returns the scores and
+    the ``C`` chosen for each task.
+
+    Example:
+        >>> from zfviz.data.world import make_scenes
+        >>> a, b = make_scenes("train", 24, 48), make_scenes("test", 24, 48)
+        >>> scores, c = hog_task_scores({"scenes": Task(a.images, a.labels, b.images, b.labels)})
+        >>> scores["scenes"].ap.shape, c["scenes"] in (1e-4, 1e-3, 1e-2)
+        ((10,), True)
+    """
+    seen: dict[int, np.ndarray] = {}
+
+    def features(images: np.ndarray) -> np.ndarray:
+        if id(images) not in seen:
+            seen[id(images)] = hog_features(images)
+        return seen[id(images)]
+
+    scores, chosen = {}, {}
+    for name, t in tasks.items():
+        train_x, test_x = features(t.train_images), features(t.test_images)
+        chosen[name], _ = choose_c_by_ap(train_x, t.train_labels, grid, kind="svm")
+        scores[name] = probe_average_precision(
+            train_x, t.train_labels, test_x, t.test_labels, "svm", chosen[name]
+        )
+    return scores, chosen
