@@ -171,3 +171,16 @@ def test_choose_c_by_ap_refuses_an_empty_grid_and_too_few_images():
         choose_c_by_ap(np.eye(4), np.eye(4, dtype=int), grid=())
     with pytest.raises(ValueError, match="too few images"):
         choose_c_by_ap(np.eye(4), np.eye(4, dtype=int))
+
+
+def test_single_vs_scenes_cuts_the_test_set_by_object_count_and_keeps_scorable_classes():
+    from zfviz.methods.multilabel import single_vs_scenes
+
+    y = np.array([[1, 0, 0], [0, 1, 0], [1, 1, 0], [1, 0, 0], [0, 1, 0], [1, 1, 1], [0, 0, 1]])
+    objects = np.array([1, 1, 2, 1, 1, 3, 2])
+    images = np.arange(7)[:, None]
+    tasks, kept = single_vs_scenes(images, y, images, y, objects)
+    assert kept.tolist() == [0, 1]  # class 2: in no single-object image
+    assert tasks["single objects"].test_images.ravel().tolist() == [0, 1, 3, 4]
+    assert tasks["scenes"].test_images.ravel().tolist() == [2, 5, 6]
+    assert tasks["scenes"].train_labels.shape == (7, 2)

@@ -41,6 +41,7 @@ __all__ = [
     "Task",
     "task_scores",
     "hog_task_scores",
+    "single_vs_scenes",
 ]
 
 
@@ -315,3 +316,44 @@ def hog_task_scores(
             train_x, t.train_labels, test_x, t.test_labels, "svm", chosen[name]
         )
     return scores, chosen
+
+
+def single_vs_scenes(
+    train_images: np.ndarray,
+    train_labels: np.ndarray,
+    test_images: np.ndarray,
+    test_labels: np.ndarray,
+    test_objects: np.ndarray,
+) -> tuple[dict[str, Task], np.ndarray]:
+    """One data set's test images cut in two (the full profile's PASCAL VOC): images with one
+    annotated object and images with several, each a task with the same training images.
+
+    Only classes both present and absent in each half can be scored there; the others are
+    dropped from both tasks, so that the two are compared on the same classes. Returns the
+    tasks (``"single objects"``, ``"scenes"``) and the kept class indices.
+
+    Example:
+        >>> y = np.array([[1, 0], [0, 1], [1, 1], [1, 0], [0, 1]])
+        >>> tasks, kept = single_vs_scenes(y, y, y, y, test_objects=np.array([1, 1, 2, 2, 2]))
+        >>> kept.tolist(), [len(t.test_labels) for t in tasks.values()]
+        ([0, 1], [2, 3])
+    """
+    test_objects = np.asarray(test_objects)
+    if test_objects.shape != (len(test_labels),) or np.any(test_objects < 1):
+        raise ValueError(
+            f"test_objects must hold one count >= 1 per test image, got shape {test_objects.shape}"
+        )
+    halves = {"single objects": test_objects == 1, "scenes": test_objects > 1}
+    kept = np.ones(test_labels.shape[1], bool)
+    for rows in halves.values():
+        present = test_labels[rows].sum(axis=0)
+        kept &= (present > 0) & (present < rows.sum())
+    if not kept.any():
+        raise ValueError("no class is both present and absent among the single-object images "
+                         "and among the others")  # fmt: skip
+    tasks = {
+        name: Task(train_images, train_labels[:, kept], test_images[rows],
+                   test_labels[rows][:, kept])
+        for name, rows in halves.items()
+    }  # fmt: skip
+    return tasks, np.flatnonzero(kept)
