@@ -102,15 +102,14 @@ def fake_caltech(root, name="caltech101", classes=None, per_class=None):
 def fake_voc(root, lists=None):
     """Tiny JPEGs and annotation files in torchvision's VOC 2012 layout
     (``VOCdevkit/VOC2012/{JPEGImages,Annotations,ImageSets/Main}``). ``lists`` maps a list
-    name to its images' class names; default: every class in ``train`` and in ``val`` (in
-    three images each, some with two classes, one grey, one with a difficult object)."""
+    name to its images' class names; default: ``train`` and ``val`` with every class alone in
+    two images and beside another class in four (some grey, some objects difficult)."""
     from zfviz.data.voc import VOC_CLASSES
 
     if lists is None:
-        spread = [
-            [c, VOC_CLASSES[(k + 7) % 20]] if k % 2 else [c] for k, c in enumerate(VOC_CLASSES)
-        ]
-        lists = {"train": spread * 3, "val": spread * 3}
+        alone = [[c] for c in VOC_CLASSES]
+        pairs = [[c, VOC_CLASSES[(k + 7) % 20]] for k, c in enumerate(VOC_CLASSES)]
+        lists = {"train": (alone + pairs) * 2, "val": (alone + pairs) * 2}
     base = root / "VOCdevkit" / "VOC2012"
     for sub in ("JPEGImages", "Annotations", "ImageSets/Main"):
         (base / sub).mkdir(parents=True, exist_ok=True)

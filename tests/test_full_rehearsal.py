@@ -1,6 +1,7 @@
 """A rehearsal of the full profile: every chapter executed with ``ZFVIZ_PROFILE=full`` on fake
-data in the real on-disk layouts (Imagenette, Caltech-101 and -256) and random weights in
-pytorchcv's file format, at reduced sizes (``ZFVIZ_REHEARSAL``, see zfviz.core.profiles).
+data in the real on-disk layouts (Imagenette, Caltech-101 and -256, PASCAL VOC 2012) and
+random weights in pytorchcv's file format, at reduced sizes (``ZFVIZ_REHEARSAL``, see
+zfviz.core.profiles).
 
 It checks the code paths a Colab reader with a GPU meets, end to end, on a CPU and offline; the
 numbers mean nothing and no verdict is asserted (the chapters say so in their first cell). The
@@ -12,7 +13,7 @@ from pathlib import Path
 
 import pytest
 import torch
-from conftest import fake_caltech, fake_imagenette
+from conftest import fake_caltech, fake_imagenette, fake_voc
 
 ROOT = Path(__file__).resolve().parent.parent
 # Opt-in: ZFVIZ_REHEARSAL_TEST=1 pytest tests/test_full_rehearsal.py (GitHub's CI runs it as a
@@ -41,6 +42,7 @@ def rehearsal(tmp_path_factory):
     fake_imagenette(cache / "imagenette", "train", per_class=4)
     fake_caltech(cache / "caltech", "caltech101", classes=CALTECH_CLASSES, per_class=34)
     fake_caltech(cache / "caltech", "caltech256", classes=CALTECH256_CLASSES, per_class=32)
+    fake_voc(cache / "voc")
     torch.manual_seed(0)
     weights = root / "zfnet.pth"  # the state dict pytorchcv's download would give
     torch.save(pytorchcv.zfnet().state_dict(), weights)
