@@ -16,13 +16,12 @@ import torch
 from conftest import fake_caltech, fake_imagenette, fake_voc
 
 ROOT = Path(__file__).resolve().parent.parent
-# Opt-in: ZFVIZ_REHEARSAL_TEST=1 pytest tests/test_full_rehearsal.py (GitHub's CI runs it as a
-# job of its own, beside .ci/run). On 2 CPU cores it took 637 s (2026-12-03, 15 chapters,
-# another job on the machine for part of it): with the book build, .ci/run would pass its
-# 25 minutes.
+# Part of every `pytest` run, .ci/run's included: on 2 CPU cores its 16 chapters took 275 s
+# (measured alone, 2026-12-04), inside the 8 minutes the rehearsal may take of CI.
+# ZFVIZ_REHEARSAL_TEST=0 skips it for a quicker local loop.
 pytestmark = pytest.mark.skipif(
-    os.environ.get("ZFVIZ_REHEARSAL_TEST") != "1",
-    reason="the full-profile rehearsal runs when ZFVIZ_REHEARSAL_TEST=1 (about 10 min)",
+    os.environ.get("ZFVIZ_REHEARSAL_TEST") == "0",
+    reason="ZFVIZ_REHEARSAL_TEST=0 skips the full-profile rehearsal (about 5 min)",
 )
 
 CHAPTERS = sorted(p.stem for p in (ROOT / "book").glob("*.ipynb"))
