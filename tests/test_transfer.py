@@ -223,3 +223,27 @@ def test_a_one_shot_probe_fits_without_scikit_learns_regression_warning():
         warnings.simplefilter("error")  # any warning fails the test
         probe = fit_probe(x, np.arange(6))
     assert probe.predict(x).tolist() == list(range(6))
+
+
+def test_layer_scores_are_probe_folds_on_each_layer_s_features():
+    from zfviz.methods.transfer import layer_scores
+    from zfviz.nets.models import zfnet
+
+    torch.manual_seed(0)
+    net = zfnet(num_classes=5, input_size=64, width=0.125, fc_units=32)
+    x, y = torch.randn(12, 3, 64, 64), np.array([0, 1, 2] * 4)
+    got = layer_scores(net, None, x[:9], y[:9], x[9:], y[9:], layers=[2, 6], n=2, folds=2,
+                       kinds=("svm", "softmax"), progress=False)  # fmt: skip
+    feats = extract_features(net, x, None, [2, 6], progress=False)
+    for kind in ("svm", "softmax"):
+        for layer in (2, 6):
+            f = feats[layer]
+            expected = probe_folds(f[:9], y[:9], f[9:], y[9:], n=2, folds=2, kind=kind)
+            np.testing.assert_array_equal(got[kind, layer].scores, expected.scores)
+
+
+def test_layer_scores_refuse_an_unknown_probe_before_any_forward_pass():
+    from zfviz.methods.transfer import layer_scores
+
+    with pytest.raises(ValueError, match="kinds"):
+        layer_scores(None, None, None, None, None, None, kinds=("forest",))

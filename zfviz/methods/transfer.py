@@ -77,6 +77,7 @@ __all__ = [
     "probe_accuracy",
     "FoldScores",
     "probe_folds",
+    "layer_scores",
     "choose_c",
     "train_from_scratch",
     "scratch_key",
@@ -428,6 +429,45 @@ def probe_folds(
         idx = nshot_indices(pool_y, n, seed=fold, class_names=class_names)
         scores.append(probe_accuracy(pool_x[idx], pool_y[idx], test_x, test_y, kind, C))
     return FoldScores(n=n, scores=np.array(scores))
+
+
+def layer_scores(
+    model: nn.Module,
+    preprocess: Callable[[np.ndarray], torch.Tensor] | None,
+    pool_images: np.ndarray,
+    pool_labels: np.ndarray,
+    test_images: np.ndarray,
+    test_labels: np.ndarray,
+    layers: Sequence[str | int] = (1, 2, 3, 4, 5, 6, 7),
+    n: int = 30,
+    folds: int = 5,
+    kinds: Sequence[str] = ("svm",),
+    class_names: Sequence[str] | None = None,
+    progress: bool = True,
+) -> dict[tuple[str, str | int], FoldScores]:
+    """Table 7's protocol for one network: the features of every layer in ``layers`` once
+    (:func:`extract_features`), then :func:`probe_folds` of each probe in ``kinds`` on each
+    layer, ``n`` training images per class. Keys: ``(kind, layer)``.
+
+    Example:
+        >>> from zfviz.nets.models import zfnet
+        >>> net = zfnet(num_classes=5, input_size=64, width=0.125, fc_units=32)
+        >>> x, y = torch.randn(8, 3, 64, 64), np.array([0, 1] * 4)
+        >>> s = layer_scores(net, None, x, y, x, y, layers=[1, 7], n=2, folds=1, progress=False)
+        >>> sorted(s), s["svm", 7].scores.shape
+        ([('svm', 1), ('svm', 7)], (1,))
+    """
+    for kind in kinds:
+        if kind not in PROBES:
+            raise ValueError(f"unknown probe {kind!r} in kinds; expected: {', '.join(PROBES)}")
+    pool = extract_features(model, pool_images, preprocess, layers, progress=progress)
+    test = extract_features(model, test_images, preprocess, layers, progress=progress)
+    return {
+        (kind, layer): probe_folds(pool[layer], pool_labels, test[layer], test_labels, n=n,
+                                   folds=folds, kind=kind, class_names=class_names)
+        for kind in kinds
+        for layer in layers
+    }  # fmt: skip
 
 
 def choose_c(
