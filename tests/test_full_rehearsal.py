@@ -16,7 +16,7 @@ import torch
 from conftest import fake_caltech, fake_imagenette, fake_voc
 
 ROOT = Path(__file__).resolve().parent.parent
-# Part of every `pytest` run, .ci/run's included: on 2 CPU cores its 16 chapters took 275 s
+# Part of every `pytest` run, .ci/run's included: on 2 CPU cores its 16 chapters took 271 s
 # (measured alone, 2026-12-04), inside the 8 minutes the rehearsal may take of CI.
 # ZFVIZ_REHEARSAL_TEST=0 skips it for a quicker local loop.
 pytestmark = pytest.mark.skipif(

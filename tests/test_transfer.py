@@ -247,3 +247,18 @@ def test_layer_scores_refuse_an_unknown_probe_before_any_forward_pass():
 
     with pytest.raises(ValueError, match="kinds"):
         layer_scores(None, None, None, None, None, None, kinds=("forest",))
+
+
+def test_shot_scores_are_probe_folds_at_each_size_on_one_layer():
+    from zfviz.methods.transfer import shot_scores
+    from zfviz.nets.models import zfnet
+
+    torch.manual_seed(0)
+    net = zfnet(num_classes=5, input_size=64, width=0.125, fc_units=32)
+    x, y = torch.randn(15, 3, 64, 64), np.array([0, 1, 2] * 5)
+    got = shot_scores(net, None, x[:12], y[:12], x[12:], y[12:], shots=[1, 3], folds=2,
+                      layer=5, progress=False)  # fmt: skip
+    f = extract_features(net, x, None, [5], progress=False)[5]
+    for n in (1, 3):
+        expected = probe_folds(f[:12], y[:12], f[12:], y[12:], n=n, folds=2)
+        np.testing.assert_array_equal(got[n].scores, expected.scores)

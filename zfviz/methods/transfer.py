@@ -78,6 +78,7 @@ __all__ = [
     "FoldScores",
     "probe_folds",
     "layer_scores",
+    "shot_scores",
     "choose_c",
     "train_from_scratch",
     "scratch_key",
@@ -467,6 +468,42 @@ def layer_scores(
                                    folds=folds, kind=kind, class_names=class_names)
         for kind in kinds
         for layer in layers
+    }  # fmt: skip
+
+
+def shot_scores(
+    model: nn.Module,
+    preprocess: Callable[[np.ndarray], torch.Tensor] | None,
+    pool_images: np.ndarray,
+    pool_labels: np.ndarray,
+    test_images: np.ndarray,
+    test_labels: np.ndarray,
+    shots: Sequence[int],
+    folds: int = 5,
+    layer: str | int = 7,
+    kind: str = "softmax",
+    class_names: Sequence[str] | None = None,
+    progress: bool = True,
+) -> dict[int, FoldScores]:
+    """Fig. 9's protocol for one network: one layer's features once, then :func:`probe_folds`
+    at each training-set size in ``shots`` (images per class). Keys: the sizes.
+
+    Example:
+        >>> from zfviz.nets.models import zfnet
+        >>> net = zfnet(num_classes=5, input_size=64, width=0.125, fc_units=32)
+        >>> x, y = torch.randn(8, 3, 64, 64), np.array([0, 1] * 4)
+        >>> s = shot_scores(net, None, x, y, x, y, shots=[1, 3], folds=2, progress=False)
+        >>> sorted(s), s[3].scores.shape
+        ([1, 3], (2,))
+    """
+    if kind not in PROBES:
+        raise ValueError(f"unknown probe {kind!r}; expected one of: {', '.join(PROBES)}")
+    pool = extract_features(model, pool_images, preprocess, [layer], progress=progress)[layer]
+    test = extract_features(model, test_images, preprocess, [layer], progress=progress)[layer]
+    return {
+        n: probe_folds(pool, pool_labels, test, test_labels, n=n, folds=folds, kind=kind,
+                       class_names=class_names)
+        for n in shots
     }  # fmt: skip
 
 
