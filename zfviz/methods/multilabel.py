@@ -244,6 +244,22 @@ class Task(NamedTuple):
     test_labels: np.ndarray
 
 
+def _once_per_array(
+    compute: Callable[[np.ndarray], np.ndarray],
+) -> Callable[[np.ndarray], np.ndarray]:
+    """``compute``, run once per image array (the same object): tasks that share their
+    training images pass them through a network or HOG once. The caller keeps the arrays
+    alive while it uses the result, so their ids stay theirs."""
+    seen: dict[int, np.ndarray] = {}
+
+    def once(images: np.ndarray) -> np.ndarray:
+        if id(images) not in seen:
+            seen[id(images)] = compute(images)
+        return seen[id(images)]
+
+    return once
+
+
 def task_scores(
     model: nn.Module,
     preprocess: Callable[[np.ndarray], object],
@@ -269,14 +285,11 @@ def task_scores(
         >>> s["scenes"].ap.shape
         (10,)
     """
-    seen: dict[int, np.ndarray] = {}
 
-    def features(images: np.ndarray) -> np.ndarray:
-        if id(images) not in seen:
-            out = extract_features(model, images, preprocess, [layer], progress=progress)
-            seen[id(images)] = out[layer]
-        return seen[id(images)]
+    def layer_features(images: np.ndarray) -> np.ndarray:
+        return extract_features(model, images, preprocess, [layer], progress=progress)[layer]
 
+    features = _once_per_array(layer_features)
     return {
         name: probe_average_precision(
             features(t.train_images), t.train_labels, features(t.test_images), t.test_labels,
@@ -301,12 +314,7 @@ def hog_task_scores(
         >>> scores["scenes"].ap.shape, c["scenes"] in (1e-4, 1e-3, 1e-2)
         ((10,), True)
     """
-    seen: dict[int, np.ndarray] = {}
-
-    def features(images: np.ndarray) -> np.ndarray:
-        if id(images) not in seen:
-            seen[id(images)] = hog_features(images)
-        return seen[id(images)]
+    features = _once_per_array(hog_features)
 
     scores, chosen = {}, {}
     for name, t in tasks.items():
